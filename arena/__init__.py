@@ -1,0 +1,1 @@
+"""Arena: several LLM agents propose trades, a consensus decides, everything is recorded."""

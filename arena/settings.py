@@ -1,0 +1,98 @@
+"""One settings object for every process; secrets are SecretStr so they never print."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from arena.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Environment names are the public interface (DESIGN §2); `.env` is read when present."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///data/arena.db", alias="DATABASE_URL")
+
+    openrouter_api_key: SecretStr | None = Field(default=None, alias="OPENROUTER_API_KEY")
+    openrouter_api_base: str | None = Field(default=None, alias="OPENROUTER_API_BASE")
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_api_base: str | None = Field(default=None, alias="OPENAI_API_BASE")
+
+    alpaca_api_key: SecretStr | None = Field(default=None, alias="ALPACA_API_KEY")
+    alpaca_secret_key: SecretStr | None = Field(default=None, alias="ALPACA_SECRET_KEY")
+    alpaca_trading_url: str | None = Field(default=None, alias="ALPACA_TRADING_URL")
+    alpaca_data_url: str | None = Field(default=None, alias="ALPACA_DATA_URL")
+
+    admin_token: SecretStr | None = Field(default=None, alias="ARENA_ADMIN_TOKEN")
+    host: str = Field(default="127.0.0.1", alias="ARENA_HOST")
+    port: int = Field(default=8501, alias="ARENA_PORT", ge=1, le=65535)
+
+    cheap_openai_model: str = Field(default="gpt-4o-mini", alias="ARENA_CHEAP_OPENAI_MODEL")
+    cheap_openrouter_model: str = Field(
+        default="meta-llama/llama-3.1-8b-instruct", alias="ARENA_CHEAP_OPENROUTER_MODEL"
+    )
+    power_openrouter_model: str = Field(
+        default="anthropic/claude-sonnet-4", alias="ARENA_POWER_OPENROUTER_MODEL"
+    )
+
+    execution: str = Field(default="on", alias="ARENA_EXECUTION")
+    llm_timeout_s: float = Field(default=30.0, alias="ARENA_LLM_TIMEOUT_S", gt=0)
+    http_timeout_s: float = Field(default=10.0, alias="ARENA_HTTP_TIMEOUT_S", gt=0)
+    price_table_path: Path = Field(
+        default=PROJECT_ROOT / "arena" / "llm" / "prices.json", alias="ARENA_PRICE_TABLE"
+    )
+
+    @field_validator("execution")
+    @classmethod
+    def _execution_on_off(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in {"on", "off"}:
+            raise ValueError("ARENA_EXECUTION must be 'on' or 'off'")
+        return value
+
+    @property
+    def execution_enabled(self) -> bool:
+        return self.execution == "on"
+
+    def provider_key(self, provider: str) -> SecretStr | None:
+        """The API key configured for a provider name, or None."""
+        return {"openai": self.openai_api_key, "openrouter": self.openrouter_api_key}.get(provider)
+
+    def provider_base(self, provider: str) -> str | None:
+        return {"openai": self.openai_api_base, "openrouter": self.openrouter_api_base}.get(provider)
+
+    @property
+    def broker_configured(self) -> bool:
+        return self.alpaca_api_key is not None and self.alpaca_secret_key is not None
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, turning validation errors into one clear line."""
+    try:
+        return Settings()
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise ConfigurationError(f"invalid settings: {_first_error(exc)}") from None
+
+
+@lru_cache(maxsize=1)
+def cached_settings() -> Settings:
+    """Settings for long-lived processes (web, worker); tests build their own."""
+    return load_settings()
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        items = errors()
+        if items:
+            first = items[0]
+            loc = ".".join(str(p) for p in first.get("loc", ()))
+            return f"{loc}: {first.get('msg')}"
+    return str(exc).splitlines()[0]

@@ -1,0 +1,1 @@
+"""Persistence: models, sessions, migrations and repository/query functions (no engine logic)."""
