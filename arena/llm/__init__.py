@@ -1,0 +1,1 @@
+"""LLM access: the gateway (the only litellm importer), prices and prompts."""

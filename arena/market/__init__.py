@@ -1,0 +1,1 @@
+"""Market data and portfolio state: the inputs agents decide on."""
