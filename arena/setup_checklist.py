@@ -18,7 +18,9 @@ class ChecklistItem:
     hint: str
 
 
-def build_checklist(settings: Settings, facts: SetupFacts | None, *, now: datetime | None = None) -> list[ChecklistItem]:
+def build_checklist(
+    settings: Settings, facts: SetupFacts | None, *, now: datetime | None = None
+) -> list[ChecklistItem]:
     """Each item says what is set and, when it is not, the one thing to do about it."""
     now = now or datetime.now(UTC)
     db_ok = facts is not None

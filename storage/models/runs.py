@@ -94,9 +94,7 @@ class AgentDecision(Base):
         CheckConstraint(f"action IS NULL OR {_in('action', AGENT_ACTIONS)}", name="action"),
         CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)", name="confidence"),
         CheckConstraint("phase IN ('cheap', 'debate', 'escalation', 'judge')", name="phase"),
-        CheckConstraint(
-            "status IN ('valid', 'repaired', 'invalid', 'timeout', 'error', 'skipped')", name="status"
-        ),
+        CheckConstraint("status IN ('valid', 'repaired', 'invalid', 'timeout', 'error', 'skipped')", name="status"),
         Index("ix_decisions_run", "run_id"),
         Index("ix_decisions_profile_created", "profile_version_id", "created_at"),
     )

@@ -26,14 +26,10 @@ class CostTelemetry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     trace_id: Mapped[str] = mapped_column(String(32))
-    run_id: Mapped[str | None] = mapped_column(
-        ForeignKey("ai_arena_runs.id", ondelete="CASCADE"), nullable=True
-    )
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("ai_arena_runs.id", ondelete="CASCADE"), nullable=True)
     cycle_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     agent_decision_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    profile_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ai_agent_profile_versions.id"), nullable=True
-    )
+    profile_version_id: Mapped[int | None] = mapped_column(ForeignKey("ai_agent_profile_versions.id"), nullable=True)
     purpose: Mapped[str] = mapped_column(String(16))
     provider: Mapped[str] = mapped_column(String(16))
     model: Mapped[str] = mapped_column(String(128))

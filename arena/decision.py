@@ -1,0 +1,89 @@
+"""The agent decision: one strict pydantic model whose JSON Schema is what providers are asked for."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Action = Literal["BUY", "SELL", "HOLD"]
+TimeHorizon = Literal["intraday", "1d", "5d", "20d"]
+SizingKind = Literal["pct_equity", "notional_usd", "shares"]
+
+HORIZON_DAYS: dict[str, int] = {"intraday": 1, "1d": 1, "5d": 5, "20d": 20}
+
+
+class Sizing(BaseModel):
+    """How big the trade should be; turned into a quantity by the execution layer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: SizingKind
+    value: float = Field(ge=0)
+
+
+class AgentDecision(BaseModel):
+    """Everything an agent must answer; anything else (or missing) makes the reply invalid."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    symbols: list[str] = Field(max_length=20)
+    sizing: Sizing
+    time_horizon: TimeHorizon
+    rationale: str = Field(min_length=1, max_length=4000)
+    risk_flags: list[str] = Field(max_length=20)
+    confidence: float = Field(ge=0, le=1)
+    required_tools: list[str] = Field(max_length=20)
+    data_dependencies: list[str] = Field(max_length=20)
+
+    @property
+    def primary_symbol(self) -> str | None:
+        return self.symbols[0] if self.symbols else None
+
+
+def decision_json_schema() -> dict[str, Any]:
+    """The schema sent to providers (strict: every field required, no extra keys)."""
+    return AgentDecision.model_json_schema()
+
+
+def parse_decision(text: str | None, *, universe: list[str]) -> tuple[AgentDecision | None, list[str]]:
+    """Validate a raw reply; returns the decision or the list of human-readable errors."""
+    if text is None or not text.strip():
+        return None, ["empty reply"]
+    body = _strip_fences(text)
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        return None, [f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"]
+    try:
+        decision = AgentDecision.model_validate(data)
+    except ValidationError as exc:
+        return None, [_format_error(err) for err in exc.errors()]
+    errors = universe_errors(decision, universe)
+    return (None, errors) if errors else (decision, [])
+
+
+def universe_errors(decision: AgentDecision, universe: list[str]) -> list[str]:
+    allowed = set(universe)
+    errors = [
+        f"symbols: {s!r} is not in the run's universe {sorted(allowed)}" for s in decision.symbols if s not in allowed
+    ]
+    if decision.action != "HOLD" and not decision.symbols:
+        errors.append("symbols: a BUY or SELL must name the symbol it trades")
+    return errors
+
+
+def _strip_fences(text: str) -> str:
+    body = text.strip()
+    if body.startswith("```"):
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+        if body.rstrip().endswith("```"):
+            body = body.rstrip()[:-3]
+    return body.strip()
+
+
+def _format_error(err: Any) -> str:
+    loc = ".".join(str(p) for p in err.get("loc", ())) or "(root)"
+    return f"{loc}: {err.get('msg')}"

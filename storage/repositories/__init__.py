@@ -1,0 +1,1 @@
+"""Repository functions: keyword-only, take a session, never open their own."""
