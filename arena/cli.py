@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
+from arena.commands import add_commands, cmd_profiles, cmd_run
 from arena.errors import ArenaError
 from arena.runtime import open_database
 from arena.settings import PROJECT_ROOT, Settings, load_settings
@@ -27,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="the dashboard + REST API (and the worker unless --no-worker)")
     serve.add_argument("--no-worker", action="store_true", help="do not start the scheduler worker")
+    add_commands(sub)
     return parser
 
 
@@ -50,6 +53,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         print(f"database at migration {current_revision(db.engine)}")
         return 0
+    if args.command == "run":
+        return cmd_run(args, settings, open_database(settings))
+    if args.command == "profiles":
+        return cmd_profiles(args, settings, open_database(settings))
     if args.command == "serve":
         return _serve(settings, with_worker=not args.no_worker)
     raise AssertionError(f"unhandled command {args.command}")
@@ -60,8 +67,15 @@ def _serve(settings: Settings, *, with_worker: bool) -> int:
     open_database(settings).engine.dispose()
     env = dict(os.environ)
     web_cmd = [
-        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "server.py"),
-        "--server.address", settings.host, "--server.port", str(settings.port),
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "server.py"),
+        "--server.address",
+        settings.host,
+        "--server.port",
+        str(settings.port),
     ]
     children: list[subprocess.Popen[bytes]] = [subprocess.Popen(web_cmd, cwd=PROJECT_ROOT, env=env)]
     if with_worker:
@@ -87,9 +101,7 @@ def _serve(settings: Settings, *, with_worker: bool) -> int:
                     for other in children:
                         other.wait(timeout=30)
                     return code
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 children[0].wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                pass
     finally:
         _stop(signal.SIGTERM, None)
