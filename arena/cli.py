@@ -63,7 +63,11 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve(settings: Settings, *, with_worker: bool) -> int:
-    """Migrate once, then run the web process (and the worker) as children until one exits or we are stopped."""
+    """Migrate once, then run the web process (and the worker) as children until one exits or we are stopped.
+
+    Stopping on SIGTERM/SIGINT is a clean exit (0) once every child is gone; a child that dies on its own
+    takes the others down and its exit code becomes ours, so a supervisor sees the failure.
+    """
     open_database(settings).engine.dispose()
     env = dict(os.environ)
     web_cmd = [
@@ -77,31 +81,57 @@ def _serve(settings: Settings, *, with_worker: bool) -> int:
         "--server.port",
         str(settings.port),
     ]
-    children: list[subprocess.Popen[bytes]] = [subprocess.Popen(web_cmd, cwd=PROJECT_ROOT, env=env)]
-    if with_worker:
-        worker_cmd = [sys.executable, "-m", "arena", "worker"]
-        children.append(subprocess.Popen(worker_cmd, cwd=PROJECT_ROOT, env=env))
-    print(f"Arena dashboard: http://{settings.host}:{settings.port}/admin/arena/", flush=True)
+    children: list[subprocess.Popen[bytes]] = []
+    stopping = False
 
     def _stop(_signum: int, _frame: object) -> None:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+        nonlocal stopping
+        stopping = True
+        _terminate(children)
 
+    # Handlers first: a signal that lands between two spawns must not orphan the first child.
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    code = 0
     try:
+        children.append(subprocess.Popen(web_cmd, cwd=PROJECT_ROOT, env=env))
+        if with_worker and not stopping:
+            worker_cmd = [sys.executable, "-m", "arena", "worker"]
+            children.append(subprocess.Popen(worker_cmd, cwd=PROJECT_ROOT, env=env))
+        print(f"Arena dashboard: http://{settings.host}:{settings.port}/admin/arena/", flush=True)
         while True:
-            for child in children:
-                rc = child.poll()
-                if rc is not None:
-                    code = rc
-                    _stop(signal.SIGTERM, None)
-                    for other in children:
-                        other.wait(timeout=30)
-                    return code
+            exited = [child.returncode for child in children if child.poll() is not None]
+            if exited or stopping:
+                _terminate(children)
+                _reap(children)
+                if stopping:
+                    return 0
+                return _exit_code(exited[0])
             with contextlib.suppress(subprocess.TimeoutExpired):
                 children[0].wait(timeout=0.5)
     finally:
-        _stop(signal.SIGTERM, None)
+        _terminate(children)
+        _reap(children)
+
+
+def _terminate(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+
+def _reap(children: list[subprocess.Popen[bytes]], timeout_s: float = 20.0) -> None:
+    """Wait for every child; one that ignores SIGTERM is killed so none outlives us."""
+    for child in children:
+        try:
+            child.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            log.warning("child %s ignored SIGTERM; killing it", child.pid)
+            child.kill()
+            child.wait()
+
+
+def _exit_code(returncode: int) -> int:
+    """A child killed by a signal reports -N; shells say 128+N. Any other failure stays non-zero."""
+    if returncode < 0:
+        return 128 - returncode
+    return returncode or 1
