@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.errors import DatabaseError
@@ -30,6 +30,10 @@ def open_database(settings: Settings, *, upgrade: bool = True) -> Database:
         engine.dispose()
         first = str(exc.orig or exc).strip().splitlines()
         raise DatabaseError(f"database unreachable: {first[0] if first else exc}") from None
+    except SQLAlchemyError as exc:  # e.g. a file that is not a SQLite database
+        engine.dispose()
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise DatabaseError(f"database unusable: {first[0] if first else exc}") from None
     if upgrade:
         migrate.upgrade(engine)
     else:

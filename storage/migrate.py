@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -12,6 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from arena.errors import DatabaseError
+
+log = logging.getLogger("storage.migrate")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -51,7 +54,12 @@ def check_not_newer(engine: Engine) -> None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Upgrade and say so in one line when anything changed (Alembic's own chatter is kept at WARNING)."""
+    before = current_revision(engine)
     _run(engine, "upgrade", revision)
+    after = current_revision(engine)
+    if after != before:
+        log.info("database migrated from %s to %s", before or "empty", after)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

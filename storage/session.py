@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ def parse_database_url(raw: str, *, base_dir: Path | None = None) -> URL:
     try:
         url = make_url(raw.strip())
     except (ArgumentError, ValueError):
-        raise ConfigurationError(f"DATABASE_URL is malformed: {raw!r}") from None
+        raise ConfigurationError(f"DATABASE_URL is malformed: {redact_url(raw)!r}") from None
     backend = url.get_backend_name()
     if backend == "postgresql":
         if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
@@ -42,12 +43,21 @@ def parse_database_url(raw: str, *, base_dir: Path | None = None) -> URL:
     raise ConfigurationError(f"DATABASE_URL backend {backend!r} is not supported (use sqlite or postgresql)")
 
 
+def redact_url(raw: str) -> str:
+    """Mask the password of a URL that may not even parse, so an error line never leaks it."""
+    return re.sub(r"(://[^:/@\s]*:)\S*@", r"\1***@", raw)
+
+
 def make_engine(raw_url: str, *, base_dir: Path | None = None, echo: bool = False) -> Engine:
     """Create an engine; SQLite gets its folder, WAL, foreign keys and a busy timeout."""
     url = parse_database_url(raw_url, base_dir=base_dir)
     if url.get_backend_name() == "sqlite":
         assert url.database is not None
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigurationError(f"cannot create the SQLite folder {folder}: {exc.strerror}") from None
         engine = create_engine(
             url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
         )
