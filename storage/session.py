@@ -25,6 +25,8 @@ def parse_database_url(raw: str, *, base_dir: Path | None = None) -> URL:
         url = make_url(raw.strip())
     except (ArgumentError, ValueError):
         raise ConfigurationError(f"DATABASE_URL is malformed: {redact_url(raw)!r}") from None
+    if url.get_backend_name() == "postgres":  # the common Heroku-style spelling
+        url = url.set(drivername="postgresql+psycopg")
     backend = url.get_backend_name()
     if backend == "postgresql":
         if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
