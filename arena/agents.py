@@ -57,6 +57,8 @@ class AgentOutcome:
 
 
 class Gateway(Protocol):
+    def preload(self) -> None: ...
+
     async def call(self, call: LLMCall) -> LLMCallResult: ...
 
 

@@ -63,7 +63,7 @@ class ArenaCoordinator:
         mode: str,
     ) -> CoordinatorResult:
         context = market_context(snapshot, portfolio, universe)
-        repair_agent = cheap[0] if cheap else None
+        repair_agent = pick_repair_agent(cheap)
         outcomes = await self._round_one(ids, cheap, context, universe, repair_agent)
         latest = {o.agent.name: o for o in outcomes if o.valid}
         if mode == "debate":
@@ -222,6 +222,12 @@ class ArenaCoordinator:
             "high_risk_portfolio_delta_pct": c.high_risk_portfolio_delta_pct,
             "max_power_calls_per_day": c.max_power_calls_per_day,
         }
+
+
+def pick_repair_agent(cheap: list[AgentSpec]) -> AgentSpec | None:
+    """Repairs go to a cheap model, never a powerful one; OpenAI first because it enforces the JSON schema."""
+    ranked = sorted(cheap, key=lambda a: (a.provider != "openai", a.name))
+    return ranked[0] if ranked else None
 
 
 def _from_consensus(result: ConsensusResult, votes: list[Vote], *, rule_prefix: str = "") -> FinalDecision:

@@ -105,9 +105,9 @@ class LLMGateway:
                 prompt_hash,
                 started,
                 progress,
-                status="error",
+                status="timeout",  # cancelled by the agent's deadline (or a shutdown): the reply never came
                 error_class="CancelledError",
-                error_message="call cancelled before it finished",
+                error_message="call cancelled before it finished (agent deadline or shutdown)",
             )
             try:
                 self._sink(cancelled)

@@ -264,7 +264,7 @@ def test_a_cancelled_call_is_still_recorded_once(server: LLMServer) -> None:
 
     asyncio.run(cancel_midway())
     assert len(sink) == 1
-    assert sink[0].status == "error" and sink[0].error_class == "CancelledError" and sink[0].attempts == 1
+    assert sink[0].status == "timeout" and sink[0].error_class == "CancelledError" and sink[0].attempts == 1
 
 
 def test_parallel_calls_overlap_and_replies_can_depend_on_the_request(server: LLMServer) -> None:

@@ -1,0 +1,58 @@
+"""The strict decision model: what validates, what does not, and the schema sent to providers."""
+
+from __future__ import annotations
+
+import json
+
+from arena.decision import decision_json_schema, parse_decision
+from tests.engine.factories import decision_dict, decision_json
+
+
+def test_valid_reply_parses() -> None:
+    decision, errors = parse_decision(decision_json("SELL", 0.7), universe=["AAPL"])
+    assert errors == [] and decision is not None and decision.action == "SELL"
+
+
+def test_fenced_json_is_accepted() -> None:
+    decision, errors = parse_decision("```json\n" + decision_json() + "\n```", universe=["AAPL"])
+    assert decision is not None, errors
+
+
+def test_extra_key_missing_key_and_ranges_are_rejected() -> None:
+    data = decision_dict()
+    data["surprise"] = 1
+    del data["rationale"]
+    data["confidence"] = 1.5
+    data["action"] = "SHORT"
+    decision, errors = parse_decision(json.dumps(data), universe=["AAPL"])
+    assert decision is None
+    joined = "\n".join(errors)
+    for needle in ("surprise", "rationale", "confidence", "action"):
+        assert needle in joined
+
+
+def test_symbol_outside_universe_is_rejected() -> None:
+    decision, errors = parse_decision(decision_json(symbol="TSLA"), universe=["AAPL"])
+    assert decision is None and "TSLA" in errors[0]
+
+
+def test_non_json_and_empty_are_rejected_with_reasons() -> None:
+    assert parse_decision("I think BUY", universe=["AAPL"])[1][0].startswith("not JSON")
+    assert parse_decision("", universe=["AAPL"])[1] == ["empty reply"]
+
+
+def test_schema_is_strict() -> None:
+    schema = decision_json_schema()
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == {
+        "action",
+        "symbols",
+        "sizing",
+        "time_horizon",
+        "rationale",
+        "risk_flags",
+        "confidence",
+        "required_tools",
+        "data_dependencies",
+    }
+    assert schema["properties"]["confidence"]["minimum"] == 0 and schema["properties"]["confidence"]["maximum"] == 1
