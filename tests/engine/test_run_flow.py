@@ -13,7 +13,7 @@ from arena.guardrail_config import update_config
 from arena.runtime import Database
 from storage.models import AgentDecision, ArenaRun, Consensus, CostTelemetry, PowerCallBudget, Snapshot
 from tests.engine.factories import decision_json, snapshot
-from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, FixedMarket, add_profiles, run_arena, make_settings
+from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, FixedMarket, add_profiles, make_settings, run_arena
 from tests.support.llm_server import LLMServer, Reply
 
 
@@ -235,7 +235,7 @@ def test_debate_mode_shows_each_agent_the_others_anonymised(db: Database, llm: L
     assert out["mode"] == "debate"
     rounds = sorted((a["phase"], a["round"]) for a in out["agents"])
     assert rounds == [("cheap", 1), ("cheap", 1), ("debate", 2), ("debate", 2)]
-    second = [r for r in llm.requests_for(CHEAP_B) if len(r.body["messages"]) > 2][0]
+    second = next(r for r in llm.requests_for(CHEAP_B) if len(r.body["messages"]) > 2)
     assert "Analyst A" in second.body["messages"][-1]["content"]
     assert out["final_action"] == "BUY" and out["escalated"] is False
 
