@@ -1,0 +1,572 @@
+"""A loopback Alpaca (market data + paper trading) that the real alpaca-py talks to over HTTP.
+
+One server answers both APIs (point ALPACA_DATA_URL and ALPACA_TRADING_URL at `.url`). State and faults
+are scripted from the test; every request is recorded in `.requests`. Wire shapes follow alpaca-py 0.44's
+parsers (alpaca/data/models, alpaca/trading/models): numbers inside orders/positions/accounts are strings,
+bars use the short keys t/o/h/l/c/v/n/vw, errors are `{"code": int, "message": str}`.
+
+Orders move through a scripted flow, one step per GET of that order (by id or by client id):
+  fill: accepted → partially_filled → filled      fill_now: filled
+  reject: accepted → rejected   cancel: accepted → canceled   expire: accepted → expired   hold: accepted
+A second order with a client_order_id already seen is always refused with 422, as Alpaca does.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from arena.market.snapshot import Bar, Position
+from arena.settings import Settings
+
+ORDER_FLOWS: dict[str, tuple[str, ...]] = {
+    "fill": ("accepted", "partially_filled", "filled"),
+    "fill_now": ("filled",),
+    "reject": ("accepted", "rejected"),
+    "cancel": ("accepted", "canceled"),
+    "expire": ("accepted", "expired"),
+    "hold": ("accepted",),
+}
+TERMINAL = frozenset({"filled", "canceled", "expired", "rejected", "done_for_day"})
+DEFAULT_BAR_END = date(2025, 3, 14)
+DUPLICATE_MESSAGE = "client_order_id must be unique"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    at: float  # time.monotonic() when the request arrived
+    key_id: str | None
+
+
+@dataclass
+class _Fault:
+    remaining: int
+    status: int | None  # None: hang instead of answering
+    message: str
+    seconds: float
+    method: str | None
+    path: str | None
+    after_effect: bool = False  # hang *after* handling (the broker did the work, the client times out)
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (self.path is None or path == self.path)
+
+
+@dataclass
+class _Order:
+    id: str
+    client_order_id: str
+    symbol: str
+    side: str
+    qty: float | None
+    notional: float | None
+    time_in_force: str
+    fill_price: float
+    created_at: datetime
+    history: list[str]
+    pending: list[str]
+    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    filled_at: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        return self.history[-1]
+
+    def move(self, status: str) -> None:
+        self.history.append(status)
+        self.updated_at = datetime.now(UTC)
+        if status == "filled":
+            self.filled_at = self.updated_at
+
+    def advance(self) -> None:
+        if self.pending:
+            self.move(self.pending.pop(0))
+
+    def total_qty(self) -> float:
+        return self.qty if self.qty is not None else round((self.notional or 0.0) / self.fill_price, 9)
+
+    def filled_qty(self) -> float:
+        if "filled" in self.history:
+            return self.total_qty()
+        return round(self.total_qty() / 2, 9) if "partially_filled" in self.history else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        filled = self.filled_qty()
+        moved_at = _iso(self.updated_at)
+        return {
+            "id": self.id,
+            "client_order_id": self.client_order_id,
+            "created_at": _iso(self.created_at),
+            "updated_at": moved_at,
+            "submitted_at": _iso(self.created_at),
+            "filled_at": _iso(self.filled_at) if self.filled_at else None,
+            "expired_at": moved_at if self.status == "expired" else None,
+            "canceled_at": moved_at if self.status == "canceled" else None,
+            "failed_at": moved_at if self.status == "rejected" else None,
+            "asset_id": str(uuid.uuid5(uuid.NAMESPACE_URL, self.symbol)),
+            "symbol": self.symbol,
+            "asset_class": "us_equity",
+            "notional": None if self.notional is None else str(self.notional),
+            "qty": None if self.qty is None else str(self.qty),
+            "filled_qty": str(filled),
+            "filled_avg_price": str(self.fill_price) if filled > 0 else None,
+            "order_class": "simple",
+            "order_type": "market",
+            "type": "market",
+            "side": self.side,
+            "time_in_force": self.time_in_force,
+            "status": self.status,
+            "extended_hours": False,
+        }
+
+
+class AlpacaServer:
+    """Context manager: `with AlpacaServer() as server: Settings(ALPACA_TRADING_URL=server.url, ...)`."""
+
+    def __init__(self, *, key_id: str | None = None, hang_seconds: float = 3.0) -> None:
+        self.key_id = key_id  # when set, any other APCA-API-KEY-ID gets 401 (a missing one always does)
+        self.hang_seconds = hang_seconds
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._bars: dict[str, list[Bar]] = {}
+        self._quotes: dict[str, tuple[float, float]] = {}
+        self._assets: dict[str, dict[str, bool]] = {}
+        self._account = {"equity": 100_000.0, "cash": 100_000.0, "buying_power": 200_000.0}
+        self._positions: list[Position] = []
+        self._clock_open = True
+        self._faults: list[_Fault] = []
+        self._orders: dict[str, _Order] = {}
+        self._flows: list[tuple[tuple[str, ...], float | None]] = []
+        self.default_flow: str | Sequence[str] = "fill"
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> AlpacaServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()  # releases hanging handlers at once
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    # ---- market data -------------------------------------------------------------------------
+    def set_bars(
+        self, symbol: str, closes_or_bars: Sequence[float] | Sequence[Bar], *, end: date = DEFAULT_BAR_END
+    ) -> None:
+        """Bars as given, or from closes: one per weekday ending at `end`, open = previous close,
+        high/low = max/min(open, close) ± 0.5, so every true range is |Δclose| + 1."""
+        items: list[float | Bar] = list(closes_or_bars)
+        bars = [b for b in items if isinstance(b, Bar)]
+        if not bars:
+            closes = [float(c) for c in items if not isinstance(c, Bar)]
+            prev: float | None = None
+            for day, close in zip(weekdays(end, len(closes)), closes, strict=True):
+                open_ = close if prev is None else prev
+                moment = datetime(day.year, day.month, day.day, 5, tzinfo=UTC)
+                bars.append(
+                    Bar(t=moment, o=open_, h=max(open_, close) + 0.5, l=min(open_, close) - 0.5, c=close, v=1e3)
+                )
+                prev = close
+        with self._lock:
+            self._bars[symbol] = bars
+
+    def set_quote(self, symbol: str, bid: float, ask: float) -> None:
+        with self._lock:
+            self._quotes[symbol] = (bid, ask)
+
+    # ---- account -----------------------------------------------------------------------------
+    def set_account(self, equity: float, cash: float, buying_power: float) -> None:
+        with self._lock:
+            self._account = {"equity": equity, "cash": cash, "buying_power": buying_power}
+
+    def set_positions(self, positions: Sequence[Position | dict[str, Any]]) -> None:
+        with self._lock:
+            self._positions = [p if isinstance(p, Position) else Position(**p) for p in positions]
+
+    def set_clock(self, is_open: bool) -> None:
+        with self._lock:
+            self._clock_open = is_open
+
+    def set_asset(
+        self, symbol: str, *, tradable: bool = True, fractionable: bool = True, shortable: bool = True
+    ) -> None:
+        with self._lock:
+            self._assets[symbol] = {"tradable": tradable, "fractionable": fractionable, "shortable": shortable}
+
+    # ---- orders and faults -------------------------------------------------------------------
+    def next_order_flow(self, flow: str | Sequence[str], *, fill_price: float | None = None) -> None:
+        """The flow (name in ORDER_FLOWS, or statuses) for the next submitted order; queues up."""
+        with self._lock:
+            self._flows.append((_flow(flow), fill_price))
+
+    def advance_order(self, client_order_id: str, status: str | None = None) -> None:
+        """Move an order one scripted step, or straight to `status` (dropping the rest of its flow)."""
+        with self._lock:
+            order = self.find_order(client_order_id)
+            if order is None:
+                raise KeyError(client_order_id)
+            if status is None:
+                order.advance()
+            else:
+                order.pending.clear()
+                order.move(status)
+
+    def order(self, client_order_id: str) -> dict[str, Any] | None:
+        """The order's current JSON (without advancing it), or None."""
+        with self._lock:
+            found = self.find_order(client_order_id)
+            return found.to_json() if found else None
+
+    def find_order(self, client_order_id: str) -> _Order | None:
+        return next((o for o in self._orders.values() if o.client_order_id == client_order_id), None)
+
+    @property
+    def orders(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [o.to_json() for o in self._orders.values()]
+
+    def fail_next(
+        self,
+        n: int = 1,
+        *,
+        status: int = 503,
+        message: str = "service unavailable",
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        """Answer the next n matching requests (any, by default) with this HTTP status."""
+        self._add_fault(_Fault(n, status, message, 0.0, method, path))
+
+    def hang_next(
+        self, n: int = 1, *, seconds: float | None = None, method: str | None = None, path: str | None = None
+    ) -> None:
+        """Hold the next n matching requests without answering (past any sane client timeout)."""
+        self._add_fault(_Fault(n, None, "", seconds or self.hang_seconds, method, path))
+
+    def accept_then_hang_next(self, n: int = 1, *, seconds: float | None = None) -> None:
+        """Create the next n orders, then hang: the order exists though the client saw a timeout."""
+        fault = _Fault(n, None, "", seconds or self.hang_seconds, "POST", "/v2/orders", after_effect=True)
+        self._add_fault(fault)
+
+    def requests_to(self, method: str, path: str) -> list[RecordedRequest]:
+        return [r for r in list(self.requests) if r.method == method and r.path == path]
+
+    def _add_fault(self, fault: _Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def take_fault(self, method: str, path: str) -> _Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.remaining > 0 and fault.matches(method, path):
+                    fault.remaining -= 1
+                    return fault
+        return None
+
+    def wait(self, seconds: float) -> None:
+        self._stop.wait(seconds)
+
+    # ---- routing (called from handler threads) -------------------------------------------------
+    def route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        with self._lock:
+            return _Routes(self).route(method, path, query, body)
+
+
+def settings_for(server: AlpacaServer, *, key: str = "test-key-id", secret: str = "test-secret") -> Settings:
+    """Settings pointing both Alpaca URLs at the server, with a 0.5 s timeout and no .env."""
+    return Settings(
+        _env_file=None,
+        ALPACA_API_KEY=key,
+        ALPACA_SECRET_KEY=secret,
+        ALPACA_TRADING_URL=server.url,
+        ALPACA_DATA_URL=server.url,
+        ARENA_HTTP_TIMEOUT_S=0.5,
+    )
+
+
+def _flow(flow: str | Sequence[str]) -> tuple[str, ...]:
+    return ORDER_FLOWS[flow] if isinstance(flow, str) else tuple(flow)
+
+
+def _handler_for(server: AlpacaServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+            pass
+
+        def _handle(self) -> None:
+            parts = urlsplit(self.path)
+            path = unquote(parts.path)
+            query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            body = json.loads(raw) if raw else None
+            key_id = self.headers.get("APCA-API-KEY-ID")
+            server.requests.append(RecordedRequest(self.command, path, query, body, time.monotonic(), key_id))
+            if not key_id or (server.key_id is not None and key_id != server.key_id):
+                return self._send(401, {"code": 40110000, "message": "request is not authorized"})
+            fault = server.take_fault(self.command, path)
+            if fault is not None and not fault.after_effect:
+                if fault.status is None:
+                    server.wait(fault.seconds)
+                    return None  # the client has given up; answer nothing
+                return self._send(fault.status, {"code": fault.status * 100000, "message": fault.message})
+            status, payload = server.route(self.command, path, query, body)
+            if fault is not None:
+                server.wait(fault.seconds)
+                return None
+            return self._send(status, payload)
+
+        def _send(self, status: int, payload: Any) -> None:
+            data = b"" if payload is None else json.dumps(payload).encode()
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        do_GET = do_POST = do_DELETE = do_PATCH = _handle
+
+    return Handler
+
+
+def weekdays(end: date, count: int) -> Iterator[date]:
+    """The `count` weekdays ending at `end`, oldest first (the calendar set_bars uses)."""
+    days: list[date] = []
+    day = end
+    while len(days) < count:
+        if day.weekday() < 5:
+            days.append(day)
+        day -= timedelta(days=1)
+    yield from reversed(days)
+
+
+def _error(status: int, message: str) -> tuple[int, Any]:
+    codes = {404: 40410000, 422: 40010001, 403: 40310000}
+    return status, {"code": codes.get(status, status * 100000), "message": message}
+
+
+class _Routes:
+    """Answers one request against the server's state; the caller holds the state lock."""
+
+    def __init__(self, server: AlpacaServer) -> None:
+        self.s = server
+
+    def route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
+        s = self.s
+        if method == "GET":
+            fixed: dict[str, Callable[[], tuple[int, Any]]] = {
+                "/v2/stocks/bars": lambda: self.bars(query),
+                "/v2/stocks/quotes/latest": lambda: self.quotes(query),
+                "/v2/account": self.account,
+                "/v2/positions": lambda: (200, [self.position(p) for p in s._positions]),
+                "/v2/clock": self.clock,
+                "/v2/orders": lambda: self.list_orders(query),
+                "/v2/orders:by_client_order_id": lambda: self.get_order(query.get("client_order_id", ""), None),
+            }
+            if path in fixed:
+                return fixed[path]()
+            if path.startswith("/v2/assets/"):
+                return self.asset(path.removeprefix("/v2/assets/"))
+            if path.startswith("/v2/orders/"):
+                return self.get_order(None, path.removeprefix("/v2/orders/"))
+        if method == "POST" and path == "/v2/orders":
+            return self.submit(body if isinstance(body, dict) else {})
+        if method == "DELETE" and path.startswith("/v2/orders/"):
+            return self.cancel(path.removeprefix("/v2/orders/"))
+        return _error(404, f"endpoint not found: {method} {path}")
+
+    # ---- data ----
+    def bars(self, query: dict[str, str]) -> tuple[int, Any]:
+        start = _parse_time(query["start"]) if "start" in query else None
+        end = _parse_time(query["end"]) if "end" in query else None
+        found: dict[str, list[dict[str, Any]]] = {}
+        for symbol in query.get("symbols", "").split(","):
+            rows = [
+                {"t": _iso(b.t), "o": b.o, "h": b.h, "l": b.l, "c": b.c, "v": b.v, "n": 100, "vw": b.c}
+                for b in self.s._bars.get(symbol, [])
+                if (start is None or b.t >= start) and (end is None or b.t <= end)
+            ]
+            if rows:  # like Alpaca, a symbol without bars is simply absent
+                found[symbol] = rows
+        return 200, {"bars": found, "next_page_token": None}
+
+    def quotes(self, query: dict[str, str]) -> tuple[int, Any]:
+        now = _iso(datetime.now(UTC))
+        found = {
+            symbol: {"t": now, "ax": "V", "ap": ask, "as": 1, "bx": "V", "bp": bid, "bs": 1, "c": ["R"], "z": "C"}
+            for symbol in query.get("symbols", "").split(",")
+            if symbol in self.s._quotes
+            for bid, ask in [self.s._quotes[symbol]]
+        }
+        return 200, {"quotes": found}
+
+    # ---- account ----
+    def account(self) -> tuple[int, Any]:
+        a = self.s._account
+        return 200, {
+            "id": "11111111-2222-3333-4444-555555555555",
+            "account_number": "PA0LOOPBACK",
+            "status": "ACTIVE",
+            "currency": "USD",
+            "cash": str(a["cash"]),
+            "buying_power": str(a["buying_power"]),
+            "equity": str(a["equity"]),
+            "portfolio_value": str(a["equity"]),
+            "last_equity": str(a["equity"]),
+            "pattern_day_trader": False,
+            "trading_blocked": False,
+            "account_blocked": False,
+            "multiplier": "2",
+        }
+
+    @staticmethod
+    def position(p: Position) -> dict[str, Any]:
+        return {
+            "asset_id": str(uuid.uuid5(uuid.NAMESPACE_URL, p.symbol)),
+            "symbol": p.symbol,
+            "exchange": "NASDAQ",
+            "asset_class": "us_equity",
+            "avg_entry_price": str(p.avg_entry_price),
+            "qty": str(p.qty),
+            "side": p.side,
+            "market_value": str(p.market_value),
+            "cost_basis": str(p.avg_entry_price * abs(p.qty)),
+        }
+
+    def clock(self) -> tuple[int, Any]:
+        now = datetime.now(UTC)
+        next_open = now + timedelta(hours=1 if not self.s._clock_open else 18)
+        next_close = now + timedelta(hours=5)
+        return 200, {
+            "timestamp": _iso(now),
+            "is_open": self.s._clock_open,
+            "next_open": _iso(next_open),
+            "next_close": _iso(next_close),
+        }
+
+    def _known(self, symbol: str) -> bool:
+        return symbol in self.s._assets or symbol in self.s._bars or symbol in self.s._quotes
+
+    def asset(self, symbol: str) -> tuple[int, Any]:
+        if not self._known(symbol):
+            return _error(404, f"asset not found for {symbol}")
+        flags = self.s._assets.get(symbol, {"tradable": True, "fractionable": True, "shortable": True})
+        return 200, {
+            "id": str(uuid.uuid5(uuid.NAMESPACE_URL, symbol)),
+            "class": "us_equity",
+            "exchange": "NASDAQ",
+            "symbol": symbol,
+            "name": symbol,
+            "status": "active",
+            "marginable": True,
+            "easy_to_borrow": flags["shortable"],
+            **flags,
+        }
+
+    # ---- orders ----
+    def list_orders(self, query: dict[str, str]) -> tuple[int, Any]:
+        status = query.get("status", "open")
+        after = _parse_time(query["after"]) if "after" in query else None
+        until = _parse_time(query["until"]) if "until" in query else None
+        symbols = set(query["symbols"].split(",")) if query.get("symbols") else None
+        orders = [
+            o
+            for o in self.s._orders.values()
+            if (status == "all" or (o.status in TERMINAL) == (status == "closed"))
+            and (after is None or o.created_at > after)
+            and (until is None or o.created_at <= until)
+            and (symbols is None or o.symbol in symbols)
+        ]
+        orders.sort(key=lambda o: o.created_at, reverse=query.get("direction", "desc") == "desc")
+        return 200, [o.to_json() for o in orders[: int(query.get("limit", 50))]]
+
+    def get_order(self, client_order_id: str | None, order_id: str | None) -> tuple[int, Any]:
+        order = self.s._orders.get(order_id or "") if client_order_id is None else self.s.find_order(client_order_id)
+        if order is None:
+            return _error(404, f"order not found for {client_order_id or order_id}")
+        order.advance()
+        return 200, order.to_json()
+
+    def submit(self, body: dict[str, Any]) -> tuple[int, Any]:
+        s = self.s
+        client_order_id = str(body.get("client_order_id") or uuid.uuid4())
+        if s.find_order(client_order_id) is not None:
+            return _error(422, DUPLICATE_MESSAGE)
+        symbol = str(body.get("symbol") or "")
+        if not self._known(symbol):
+            return _error(422, f'asset "{symbol}" not found')
+        if not s._assets.get(symbol, {}).get("tradable", True):
+            return _error(422, f"asset {symbol} is not tradable")
+        qty, notional = body.get("qty"), body.get("notional")
+        if (qty is None) == (notional is None):
+            return _error(422, "qty or notional is required, not both")
+        if body.get("side") not in ("buy", "sell"):
+            return _error(422, "side must be buy or sell")
+        flow, price = s._flows.pop(0) if s._flows else (_flow(s.default_flow), None)
+        now = datetime.now(UTC)
+        order = _Order(
+            id=str(uuid.uuid4()),
+            client_order_id=client_order_id,
+            symbol=symbol,
+            side=str(body["side"]),
+            qty=None if qty is None else float(qty),
+            notional=None if notional is None else float(notional),
+            time_in_force=str(body.get("time_in_force", "day")),
+            fill_price=price or self._price(symbol),
+            created_at=now,
+            history=[],
+            pending=list(flow[1:]),
+        )
+        order.move(flow[0])
+        s._orders[order.id] = order
+        return 200, order.to_json()
+
+    def _price(self, symbol: str) -> float:
+        if symbol in self.s._quotes:
+            bid, ask = self.s._quotes[symbol]
+            return round((bid + ask) / 2, 4)
+        bars = self.s._bars.get(symbol)
+        return bars[-1].c if bars else 100.0
+
+    def cancel(self, order_id: str) -> tuple[int, Any]:
+        order = self.s._orders.get(order_id)
+        if order is None:
+            return _error(404, f"order not found for {order_id}")
+        if order.status in TERMINAL:
+            return _error(422, f"order is not cancelable (status {order.status})")
+        order.pending.clear()
+        order.move("canceled")
+        return 204, None
