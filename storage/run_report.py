@@ -99,3 +99,98 @@ def run_calls(*, session: Session, run_id: str) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def run_details(*, session: Session, run_id: str) -> dict[str, Any] | None:
+    """Everything about a run: the summary plus reasoning, tool calls, consensus trace, calls and links."""
+    summary = run_summary(session=session, run_id=run_id)
+    if summary is None:
+        return None
+    run = session.get(ArenaRun, run_id)
+    assert run is not None
+    consensus = session.scalar(select(Consensus).where(Consensus.run_id == run_id))
+    decisions = session.scalars(
+        select(AgentDecision).where(AgentDecision.run_id == run_id).order_by(AgentDecision.created_at, AgentDecision.id)
+    ).all()
+    links = []
+    if consensus is not None:
+        links = list(session.scalars(select(OutcomeLink).where(OutcomeLink.decision_id == consensus.decision_id)))
+    summary.update(
+        {
+            "cycle_id": run.cycle_id,
+            "strategy_id": run.strategy_id,
+            "execution_mode": run.execution_mode,
+            "snapshots": {
+                "market": run.market_snapshot_hash,
+                "universe": run.universe_snapshot_hash,
+                "portfolio": run.portfolio_snapshot_hash,
+            },
+            "tokens_in": run.tokens_in,
+            "tokens_out": run.tokens_out,
+            "created_at": run.created_at.isoformat(),
+            "started_at": run.started_at.isoformat() if run.started_at else None,
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "decisions": [
+                {
+                    "agent_decision_id": d.id,
+                    "profile": d.profile_name,
+                    "profile_version_id": d.profile_version_id,
+                    "provider": d.provider,
+                    "model": d.model,
+                    "role": d.role,
+                    "phase": d.phase,
+                    "round": d.round,
+                    "status": d.status,
+                    "valid": d.valid,
+                    "action": d.action,
+                    "symbols": d.symbols,
+                    "sizing": d.sizing,
+                    "time_horizon": d.time_horizon,
+                    "confidence": d.confidence,
+                    "rationale": d.rationale,
+                    "risk_flags": d.risk_flags,
+                    "required_tools": d.required_tools,
+                    "data_dependencies": d.data_dependencies,
+                    "tool_calls": d.tool_calls,
+                    "validation_errors": d.validation_errors,
+                    "raw_output": d.raw_output,
+                    "prompt_hash": d.prompt_hash,
+                    "cost_usd": _money(d.cost_usd),
+                    "tokens_in": d.tokens_in,
+                    "tokens_out": d.tokens_out,
+                    "latency_ms": d.latency_ms,
+                }
+                for d in decisions
+            ],
+            "consensus": None
+            if consensus is None
+            else {
+                "decision_id": consensus.decision_id,
+                "final_action": consensus.final_action,
+                "outcome": consensus.outcome,
+                "symbol": consensus.symbol,
+                "sizing": consensus.sizing,
+                "confidence": consensus.confidence,
+                "rule": consensus.rule,
+                "no_trade_reason": consensus.no_trade_reason,
+                "trace": consensus.trace,
+                "guardrail_checks": consensus.guardrail_checks,
+            },
+            "llm_calls_detail": run_calls(session=session, run_id=run_id),
+            "outcome_links": [
+                {
+                    "decision_id": link.decision_id,
+                    "trace_id": link.trace_id,
+                    "order_intent_id": link.order_intent_id,
+                    "client_order_id": link.client_order_id,
+                    "broker_order_id": link.broker_order_id,
+                    "order_status": link.order_status,
+                    "final": link.final,
+                    "fill_ids": link.fill_ids,
+                    "position_snapshot_ids": link.position_snapshot_ids,
+                }
+                for link in links
+            ],
+        }
+    )
+    return summary
