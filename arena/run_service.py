@@ -17,7 +17,7 @@ from arena.coordinator import ArenaCoordinator, CoordinatorResult
 from arena.errors import ArenaError
 from arena.guardrail_config import GuardrailConfig, load_config
 from arena.market.snapshot import MarketSnapshot, PortfolioState, canonical_json, sha256_hex
-from arena.run_request import RunPlan, plan_run
+from arena.run_request import plan_run
 from arena.settings import Settings
 from storage.models import AgentDecision, AgentProfileVersion, ArenaRun, Consensus
 from storage.repositories import budget, runs
@@ -143,7 +143,12 @@ async def execute_run(
         log.warning("run %s failed: %s", run_id, reason)
         _finish_failed(sessions, run_id, reason, started)
         return "failed"
-    _record_result(sessions, run_id, trace_id, result, plan, started)
+    decision_id = _record_result(sessions, run_id, trace_id, result)
+    if result.final.action in ("BUY", "SELL"):
+        await asyncio.to_thread(
+            _execute, sessions, settings, config, run_id, trace_id, decision_id, result, snapshot, portfolio
+        )
+    _complete(sessions, run_id, result, started)
     log.info("run %s completed: %s (escalated=%s)", run_id, result.final.action, result.escalated)
     return "completed"
 
@@ -242,35 +247,73 @@ def _decision_row(run_id: str, o: AgentOutcome) -> AgentDecision:
     )
 
 
-def _record_result(
-    sessions: sessionmaker[Session],
-    run_id: str,
-    trace_id: str,
-    result: CoordinatorResult,
-    plan: RunPlan,
-    started: float,
-) -> None:
+def _record_result(sessions: sessionmaker[Session], run_id: str, trace_id: str, result: CoordinatorResult) -> str:
+    """Every agent decision and the consensus, in one transaction; returns the stable decision_id."""
     final = result.final
     outcome = {"BUY": "executable", "SELL": "executable", "HOLD": "hold"}.get(final.action, "no_trade")
+    consensus = Consensus(
+        run_id=run_id,
+        trace_id=trace_id,
+        final_action=final.action,
+        outcome=outcome,
+        symbol=final.symbol,
+        sizing=final.sizing.model_dump() if final.sizing else None,
+        confidence=final.confidence,
+        rule=final.rule,
+        no_trade_reason=final.no_trade_reason,
+        trace=result.trace,
+        escalated=result.escalated,
+        escalation_reasons=result.escalation_reasons,
+    )
     with sessions() as session, session.begin():
         runs.add_decisions(session=session, rows=[_decision_row(run_id, o) for o in result.outcomes])
-        runs.add_consensus(
-            session=session,
-            row=Consensus(
-                run_id=run_id,
-                trace_id=trace_id,
-                final_action=final.action,
-                outcome=outcome,
-                symbol=final.symbol,
-                sizing=final.sizing.model_dump() if final.sizing else None,
-                confidence=final.confidence,
-                rule=final.rule,
-                no_trade_reason=final.no_trade_reason,
-                trace=result.trace,
-                escalated=result.escalated,
-                escalation_reasons=result.escalation_reasons,
-            ),
+        runs.add_consensus(session=session, row=consensus)
+        return consensus.decision_id
+
+
+def _execute(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    config: GuardrailConfig,
+    run_id: str,
+    trace_id: str,
+    decision_id: str,
+    result: CoordinatorResult,
+    snapshot: MarketSnapshot,
+    portfolio: PortfolioState,
+) -> None:
+    """Guardrails and (when allowed) the order; an unexpected fault is recorded as a failed check, not lost."""
+    from arena.execution.guardrails import Check
+    from arena.execution.pipeline import ExecutionResult, execute_decision, store_outcome
+
+    final = result.final
+    assert final.symbol is not None and final.sizing is not None
+    with sessions() as session:
+        run = session.get(ArenaRun, run_id)
+        execution_on = run is not None and run.execution_mode == "on" and settings.execution_enabled
+    try:
+        outcome = execute_decision(
+            sessions=sessions,
+            settings=settings,
+            config=config,
+            decision_id=decision_id,
+            trace_id=trace_id,
+            action=final.action,
+            symbol=final.symbol,
+            sizing=final.sizing,
+            confidence=final.confidence,
+            snapshot=snapshot,
+            portfolio=portfolio,
+            execution_on=execution_on,
         )
+    except Exception as exc:
+        log.exception("execution of decision %s failed", decision_id)
+        outcome = ExecutionResult("blocked", [Check("execution", False, f"{exc.__class__.__name__}: {exc}"[:300])])
+    store_outcome(sessions=sessions, run_id=run_id, result=outcome)
+
+
+def _complete(sessions: sessionmaker[Session], run_id: str, result: CoordinatorResult, started: float) -> None:
+    with sessions() as session, session.begin():
         cost, tin, tout, calls = runs.call_totals(session=session, run_id=run_id)
         runs.move_run(
             session=session,
@@ -278,7 +321,7 @@ def _record_result(
             from_status="running",
             to_status="completed",
             values={
-                "final_action": final.action,
+                "final_action": result.final.action,
                 "escalated": result.escalated,
                 "escalation_reasons": result.escalation_reasons,
                 "cost_usd": cost,

@@ -47,6 +47,9 @@ def make_settings(**overrides: Any) -> Settings:
         "ALPACA_API_KEY": "PKTEST",
         "ALPACA_SECRET_KEY": "secret-test",
         "ARENA_EXECUTION": "off",
+        # no broker unless a test starts one: a closed loopback port refuses at once
+        "ALPACA_TRADING_URL": "http://127.0.0.1:9",
+        "ALPACA_DATA_URL": "http://127.0.0.1:9",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -14,6 +14,7 @@ from arena.runtime import Database
 from storage.models import AgentDecision, ArenaRun, Consensus, CostTelemetry, PowerCallBudget, Snapshot
 from tests.engine.factories import decision_json, snapshot
 from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, FixedMarket, add_profiles, make_settings, run_arena
+from tests.support.alpaca_server import AlpacaServer
 from tests.support.llm_server import LLMServer, Reply
 
 
@@ -37,7 +38,10 @@ def test_cheap_agreement_needs_no_escalation_and_everything_is_stored(db: Databa
     llm.on(CHEAP_A, Reply(content=decision_json("BUY", 0.8), delay_s=0.4, prompt_tokens=1000, completion_tokens=100))
     llm.on(CHEAP_B, Reply(content=decision_json("BUY", 0.75), delay_s=0.4, cost=0.00042))
     add_profiles(db, llm)
-    out = run_arena(db, make_settings())
+    with AlpacaServer() as broker:
+        broker.set_clock(True)
+        broker.set_asset("AAPL", tradable=True, fractionable=True, shortable=True)
+        out = run_arena(db, make_settings(ALPACA_TRADING_URL=broker.url))
 
     assert out["status"] == "completed" and out["final_action"] == "BUY"
     assert out["escalated"] is False and out["escalation_reasons"] == []
@@ -62,7 +66,10 @@ def test_cheap_agreement_needs_no_escalation_and_everything_is_stored(db: Databa
         run = s.get(ArenaRun, out["run_id"])
         consensus = s.scalar(select(Consensus).where(Consensus.run_id == out["run_id"]))
         assert run is not None and consensus is not None
-        assert consensus.decision_id == out["decision_id"] and consensus.outcome == "executable"
+        # ARENA_EXECUTION=off: every guardrail passed, the order is recorded as shadow and nothing is sent
+        assert consensus.decision_id == out["decision_id"] and consensus.outcome == "shadow"
+        assert all(c["passed"] for c in consensus.guardrail_checks)
+        assert not broker.requests_to("POST", "/v2/orders")
         assert consensus.trace["decided_by"] == "cheap_consensus"
         assert consensus.trace["cheap"]["rule"] == "unanimous"
         assert run.market_snapshot_hash and s.get(Snapshot, run.market_snapshot_hash) is not None

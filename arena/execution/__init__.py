@@ -1,0 +1,1 @@
+"""From an executable consensus to a paper order: guardrails, sizing, idempotent submission, reconciliation."""
