@@ -143,7 +143,7 @@ def test_each_failing_check_blocks_and_sends_nothing(
                     status="ok",
                 )
             )
-    result, decision_id = execute(db, settings_for(broker), config=config, **kwargs)
+    result, _decision_id = execute(db, settings_for(broker), config=config, **kwargs)
     assert result.outcome == "blocked"
     failed = [c for c in result.checks if not c.passed]
     assert [c.name for c in failed] == [failing], failed
@@ -284,7 +284,7 @@ def test_broker_refusal_is_submit_failed(db: Database, broker: AlpacaServer) -> 
 
 def test_reconcile_records_partial_then_full_fills_and_snapshots(db: Database, broker: AlpacaServer) -> None:
     broker.next_order_flow("fill", fill_price=101.0)
-    result, decision_id = execute(db, settings_for(broker))
+    _result, decision_id = execute(db, settings_for(broker))
     cid = client_order_id_for(decision_id)
     first = reconcile_orders(sessions=db.sessions, settings=settings_for(broker))  # → partially_filled
     second = reconcile_orders(sessions=db.sessions, settings=settings_for(broker))  # → filled
