@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from arena.commands import add_commands, cmd_profiles, cmd_run
+from arena.commands import add_commands, cmd_profiles, cmd_reconcile, cmd_run
 from arena.errors import ArenaError
 from arena.runtime import open_database
 from arena.settings import PROJECT_ROOT, Settings, load_settings
@@ -57,6 +57,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "run":
         return cmd_run(args, settings, open_database(settings))
+    if args.command == "reconcile":
+        return cmd_reconcile(args, settings, open_database(settings))
     if args.command == "profiles":
         return cmd_profiles(args, settings, open_database(settings))
     if args.command == "serve":

@@ -23,6 +23,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     run.add_argument("--enqueue", action="store_true", help="queue for the worker and print the run id at once")
     run.add_argument("--json", action="store_true", help="print one JSON object")
 
+    reconcile = sub.add_parser("reconcile", help="bring open orders up to the broker's truth, record fills")
+    reconcile.add_argument("--json", action="store_true", help="print the report as JSON")
+
     profiles = sub.add_parser("profiles", help="agent profiles")
     profiles_sub = profiles.add_subparsers(dest="profiles_command", required=True)
     profiles_sub.add_parser("init", help="create the three starting profiles (idempotent)")
@@ -98,6 +101,29 @@ def _print_human(summary: dict[str, object]) -> None:
             f"  {a['phase']:<10} {a['profile']:<22} {a['model']:<36} {a['action'] or '-':<5} "
             f"conf={a['confidence']} {a['status']}"
         )
+
+
+def cmd_reconcile(args: argparse.Namespace, settings: Settings, db: Database) -> int:
+    from dataclasses import asdict
+
+    from arena.errors import ConfigurationError
+    from arena.execution.reconcile import reconcile_orders
+
+    if not settings.broker_configured:
+        raise ConfigurationError("reconciliation needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
+    report = reconcile_orders(sessions=db.sessions, settings=settings)
+    if args.json:
+        print(json.dumps(asdict(report)))
+    else:
+        print(
+            f"checked {report.checked} open orders: {report.updated} updated, {report.fills} new fills, "
+            f"{len(report.flagged)} flagged, {len(report.errors)} errors"
+        )
+        for line in report.flagged:
+            print(f"  flagged: {line}")
+        for line in report.errors:
+            print(f"  error: {line}", file=sys.stderr)
+    return 1 if report.errors else 0
 
 
 def cmd_profiles(args: argparse.Namespace, settings: Settings, db: Database) -> int:
