@@ -54,6 +54,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         trigger="cli",
         enqueue=args.enqueue,
         requested_by="cli",
+        verify_symbols=True,
     )
     if args.enqueue:
         if args.json:
@@ -84,6 +85,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         print(json.dumps(summary, default=str))
     else:
         _print_human(summary)
+    if summary["status"] != "completed":
+        print(f"arena: run {started.run_id} {summary['status']}: {summary['error']}", file=sys.stderr)
+        return 1
     return 0
 
 

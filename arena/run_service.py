@@ -67,8 +67,20 @@ def start_run(
     strategy_id: int | None = None,
     cycle_id: str | None = None,
     requested_by: str = "operator",
+    verify_symbols: bool = False,
 ) -> StartedRun:
-    """Validate (raising before anything is written) and record a queued run."""
+    """Validate (raising before anything is written) and record a queued run.
+
+    With `verify_symbols`, every symbol is looked up at the broker first, so an unknown ticker is a clear
+    request error instead of a failed run.
+    """
+    with sessions() as session:
+        plan = plan_run(session=session, settings=settings, symbols=symbols, agents=agents, mode=mode)
+    if verify_symbols:
+        from arena.market.broker import get_asset
+
+        for symbol in plan.symbols:
+            get_asset(settings, symbol)
     with sessions() as session, session.begin():
         plan = plan_run(session=session, settings=settings, symbols=symbols, agents=agents, mode=mode)
         run = runs.create_run(

@@ -38,16 +38,38 @@ class Settings(BaseSettings):
     cheap_openrouter_model: str = Field(
         default="meta-llama/llama-3.1-8b-instruct", alias="ARENA_CHEAP_OPENROUTER_MODEL"
     )
-    power_openrouter_model: str = Field(
-        default="anthropic/claude-sonnet-4", alias="ARENA_POWER_OPENROUTER_MODEL"
-    )
+    power_openrouter_model: str = Field(default="anthropic/claude-sonnet-4", alias="ARENA_POWER_OPENROUTER_MODEL")
 
     execution: str = Field(default="on", alias="ARENA_EXECUTION")
     llm_timeout_s: float = Field(default=30.0, alias="ARENA_LLM_TIMEOUT_S", gt=0)
     http_timeout_s: float = Field(default=10.0, alias="ARENA_HTTP_TIMEOUT_S", gt=0)
-    price_table_path: Path = Field(
-        default=PROJECT_ROOT / "arena" / "llm" / "prices.json", alias="ARENA_PRICE_TABLE"
+    # the worker (docs/WORK_QUEUE.md): lease, polling, graceful stop, concurrency caps
+    worker_lease_ttl_s: float = Field(default=15.0, alias="ARENA_WORKER_LEASE_TTL_S", gt=0)
+    worker_heartbeat_s: float = Field(default=5.0, alias="ARENA_WORKER_HEARTBEAT_S", gt=0)
+    worker_queue_poll_s: float = Field(default=1.0, alias="ARENA_WORKER_QUEUE_POLL_S", gt=0, le=2)
+    worker_strategy_poll_s: float = Field(default=5.0, alias="ARENA_WORKER_STRATEGY_POLL_S", gt=0, le=10)
+    worker_grace_s: float = Field(default=30.0, alias="ARENA_WORKER_GRACE_S", ge=0)
+    worker_max_runs: int = Field(default=4, alias="ARENA_WORKER_MAX_RUNS", ge=1)
+    llm_max_concurrency: int = Field(default=8, alias="ARENA_LLM_MAX_CONCURRENCY", ge=1)
+    llm_max_concurrency_per_provider: int = Field(default=4, alias="ARENA_LLM_MAX_CONCURRENCY_PER_PROVIDER", ge=1)
+    price_table_path: Path = Field(default=PROJECT_ROOT / "arena" / "llm" / "prices.json", alias="ARENA_PRICE_TABLE")
+
+    @field_validator(
+        "openrouter_api_key",
+        "openai_api_key",
+        "alpaca_api_key",
+        "alpaca_secret_key",
+        "admin_token",
+        "openrouter_api_base",
+        "openai_api_base",
+        "alpaca_trading_url",
+        "alpaca_data_url",
+        mode="before",
     )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`FOO=` in a .env file or shell means "not configured", not an empty secret."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("execution")
     @classmethod
