@@ -108,6 +108,7 @@ async def execute_run(
     worker_id: str = "cli",
 ) -> str:
     """Carry a queued run to completed/failed; returns the final status. A fault is recorded, not raised."""
+    gateway.preload()  # litellm's import blocks for seconds: pay it before the run's and agents' clocks start
     started = time.monotonic()
     with sessions() as session, session.begin():
         if not runs.move_run(
@@ -133,7 +134,6 @@ async def execute_run(
             plan = plan_run(session=session, settings=settings, symbols=symbols, agents=agents, mode=mode)
         snapshot = await asyncio.to_thread(market.snapshot, plan.symbols, vol_threshold_pct=config.vol_threshold_pct)
         portfolio = await asyncio.to_thread(market.portfolio)
-        gateway.preload()  # litellm's import blocks the loop for seconds: pay it before any agent's clock starts
         input_hash = _store_inputs(sessions, run_id, snapshot, portfolio, plan.symbols)
         coordinator = ArenaCoordinator(
             gateway=gateway,
