@@ -10,6 +10,7 @@ from storage.models.operations import (
     WorkerHeartbeat,
     WorkerLease,
 )
+from storage.models.outcomes import DecisionScore, LeaderboardSnapshot
 from storage.models.profiles import AgentProfile, AgentProfileVersion
 from storage.models.runs import AgentDecision, ArenaRun, Consensus, Snapshot
 from storage.models.telemetry import CostTelemetry, PowerCallBudget
@@ -23,8 +24,10 @@ __all__ = [
     "BrokerOrder",
     "Consensus",
     "CostTelemetry",
+    "DecisionScore",
     "Fill",
     "GuardrailSetting",
+    "LeaderboardSnapshot",
     "OrderIntent",
     "OutcomeLink",
     "PositionSnapshot",
