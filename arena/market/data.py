@@ -169,3 +169,25 @@ def fetch_portfolio(settings: Settings, *, now: datetime | None = None) -> Portf
 
 def _num(value: str | float | None) -> float:
     return float(value) if value not in (None, "") else 0.0
+
+
+def fetch_daily_bars(settings: Settings, symbols: list[str], *, start: datetime) -> dict[str, list[Bar]]:
+    """Adjusted daily IEX bars from `start` until now, per symbol (empty list when Alpaca has none)."""
+    from alpaca.data.enums import Adjustment, DataFeed
+    from alpaca.data.models import BarSet
+    from alpaca.data.requests import StockBarsRequest
+    from alpaca.data.timeframe import TimeFrame
+
+    wanted = normalize_symbols(symbols)
+    request = StockBarsRequest(
+        symbol_or_symbols=wanted,
+        timeframe=TimeFrame.Day,
+        start=start.astimezone(UTC),
+        feed=DataFeed.IEX,
+        adjustment=Adjustment.ALL,
+    )
+    client = data_client(settings)
+    with vendor_errors(settings, "get stock bars"):
+        bar_set = expect(client.get_stock_bars(request), BarSet)
+    raw: dict[str, list[Any]] = bar_set.data
+    return {s: sorted((_bar(b) for b in raw.get(s, [])), key=lambda b: b.t) for s in wanted}
