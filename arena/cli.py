@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="the dashboard + REST API (and the worker unless --no-worker)")
     serve.add_argument("--no-worker", action="store_true", help="do not start the scheduler worker")
+    sub.add_parser("worker", help="the scheduler worker alone (one active per database; others wait as standby)")
     add_commands(sub)
     return parser
 
@@ -63,6 +64,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return cmd_profiles(args, settings, open_database(settings))
     if args.command == "serve":
         return _serve(settings, with_worker=not args.no_worker)
+    if args.command == "worker":
+        from jobs.worker import run_worker  # the process entry point; the engine itself never imports jobs
+
+        return run_worker(settings)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     worker_heartbeat_s: float = Field(default=5.0, alias="ARENA_WORKER_HEARTBEAT_S", gt=0)
     worker_queue_poll_s: float = Field(default=1.0, alias="ARENA_WORKER_QUEUE_POLL_S", gt=0, le=2)
     worker_strategy_poll_s: float = Field(default=5.0, alias="ARENA_WORKER_STRATEGY_POLL_S", gt=0, le=10)
-    worker_grace_s: float = Field(default=30.0, alias="ARENA_WORKER_GRACE_S", ge=0)
+    worker_grace_s: float = Field(default=15.0, alias="ARENA_WORKER_GRACE_S", ge=0)
     worker_max_runs: int = Field(default=4, alias="ARENA_WORKER_MAX_RUNS", ge=1)
     llm_max_concurrency: int = Field(default=8, alias="ARENA_LLM_MAX_CONCURRENCY", ge=1)
     llm_max_concurrency_per_provider: int = Field(default=4, alias="ARENA_LLM_MAX_CONCURRENCY_PER_PROVIDER", ge=1)

@@ -7,6 +7,7 @@ latency are recorded rather than guessed. Provider faults never raise; they come
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import os
@@ -18,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from types import ModuleType
 from typing import Any
 
+from arena.llm.limits import CallLimits
 from arena.llm.prices import COST_QUANTUM, PriceTable
 from arena.llm.types import CallStatus, CostSource, LLMCall, LLMCallResult
 from arena.market.snapshot import canonical_json, sha256_hex
@@ -76,8 +78,11 @@ class LLMGateway:
         sink: Sink,
         sleep: Sleep = asyncio.sleep,
         backoff_base_s: float = 0.5,
+        limits: CallLimits | None = None,
     ) -> None:
+        """`limits` caps concurrent calls (global and per provider) around each attempt; None: no cap."""
         self._settings = settings
+        self._limits = limits
         self._prices = prices
         self._sink = sink
         self._sleep = sleep
@@ -147,10 +152,12 @@ class LLMGateway:
         timeout_classes = (litellm.Timeout, TimeoutError)
         for attempt in range(1, max_attempts + 1):
             progress.attempts = attempt
+            slot = self._limits.slot(call.provider) if self._limits is not None else contextlib.nullcontext()
             try:
-                response = await asyncio.wait_for(
-                    litellm.acompletion(**request), timeout=call.timeout_s + HARD_TIMEOUT_GRACE_S
-                )
+                async with slot:  # held for the attempt only, never across a backoff sleep
+                    response = await asyncio.wait_for(
+                        litellm.acompletion(**request), timeout=call.timeout_s + HARD_TIMEOUT_GRACE_S
+                    )
                 return self._success(call, prompt_hash, started, progress, response)
             except Exception as exc:
                 if attempt < max_attempts and _is_retryable(exc, retryable):
