@@ -1,4 +1,4 @@
-"""The web process: the Streamlit dashboard (app.py) served as an ASGI app, so REST routes can live beside it."""
+"""The web process: the Streamlit dashboard (app.py) and the REST API (api/, under /api/admin/arena) on one port."""
 
 from __future__ import annotations
 
@@ -6,4 +6,6 @@ from pathlib import Path
 
 import streamlit as st
 
-app = st.App(str(Path(__file__).resolve().parent / "app.py"))
+from api import api_mount
+
+app = st.App(str(Path(__file__).resolve().parent / "app.py"), routes=[api_mount()])
