@@ -51,8 +51,11 @@ def test_api_and_dashboard_share_one_process(tmp_path: Path) -> None:
         assert status == 201 and saved["version"] == 1
         status, invalid = call("/run", method="POST", body={"symbols": ["$$$"]}, token=TOKEN)
         assert status == 422 and "symbols" in invalid["fields"]
-        status, accepted = call("/run", method="POST", body={"symbols": ["AAPL"]}, token=TOKEN)
+        status, headers, text = http(f"{api}/run", method="POST", body={"symbols": ["AAPL"]}, token=TOKEN)
+        seen.append(text + json.dumps(headers))
+        accepted = json.loads(text)
         assert status == 202 and accepted["status"] == "queued"
+        assert headers["location"] == f"/api/admin/arena/runs/{accepted['run_id']}"
         status, page = call("/runs", token=TOKEN)
         assert [item["run_id"] for item in page["items"]] == [accepted["run_id"]]
         status, run = call(f"/runs/{accepted['run_id']}", token=TOKEN)
