@@ -13,7 +13,7 @@ Life of a worker process:
 
 Everything async runs on the one loop: APScheduler runs coroutine jobs as tasks on it, runs are tasks, and
 blocking database work of the worker itself goes to small thread pools — the lease has its own thread so a busy
-database never delays a renewal. Bounds: at most `max_runs` runs at once (a semaphore shared by queued runs and
+database never delays a renewal. Bounds: at most `max_runs` runs at once (jobs.runs.RunPool, shared by queued runs and
 cycles), and the LLM gateway's CallLimits cap concurrent calls globally and per provider.
 """
 
@@ -39,9 +39,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from arena import run_queue, worker_lease
 from arena.agents import Gateway
 from arena.errors import ArenaError, ConfigurationError
-from arena.run_service import MarketSource, execute_run, start_run
+from arena.run_service import MarketSource, start_run
 from arena.settings import Settings
 from jobs.periodic import JobContext, PeriodicJob, periodic_jobs
+from jobs.runs import RunPool, one_line
 from jobs.schedules import ScheduleSpec, cycle_spec, enabled_schedules
 from storage.types import new_id
 
@@ -83,24 +84,6 @@ class WorkerConfig:
         )
 
 
-@dataclass
-class _Flight:
-    """A run this worker owns: a queued request it claimed, or one run of a scheduled cycle."""
-
-    task: asyncio.Task[None]
-    from_queue: bool
-    started: bool = False
-
-
-@dataclass
-class _Counters:
-    completed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    cycles: int = 0
-    last_error: str | None = None
-
-
 class Worker:
     """One worker process's scheduler. `await Worker(...).run()` returns the exit code after a stop."""
 
@@ -128,23 +111,30 @@ class Worker:
         self._stopping = False
         self._was_active = False
         self._stop_reason = "stop requested"
-        self._inflight: dict[str, _Flight] = {}
         self._schedules: dict[int, ScheduleSpec] = {}
-        self._counters = _Counters()
         self._lease_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-lease")
         self._db_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="worker-db")
+        self.runs = RunPool(
+            sessions=sessions,
+            gateway=gateway,
+            market=market,
+            worker_id=self.worker_id,
+            max_runs=config.max_runs,
+            db_call=self._db_call,
+            may_start=self._may_start,
+        )
+        self._counters = self.runs.counters
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": config.misfire_grace_s},
         )
         self._stop_event: asyncio.Event | None = None
-        self._slots: asyncio.Semaphore | None = None
+        self._ticker: asyncio.Task[None] | None = None
 
     # ---- the process -------------------------------------------------------------------------------------
     async def run(self, *, stop_already: str | None = None) -> int:
         loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
-        self._slots = asyncio.Semaphore(self.config.max_runs)
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread (tests)
                 loop.add_signal_handler(sig, self.request_stop, sig.name)
@@ -152,14 +142,12 @@ class Worker:
         log.info("worker %s up; standby until it holds the lease", self.worker_id)
         if stop_already:
             self.request_stop(stop_already)
-        ticker = loop.create_task(self._tick_forever(), name="lease")
+        self._ticker = loop.create_task(self._tick_forever(), name="lease")
         try:
             await self._stop_event.wait()
             return await self._shutdown()  # the ticker keeps renewing the lease through the grace period
         finally:
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
+            await self._stop_ticking()
             self._lease_pool.shutdown(wait=False, cancel_futures=True)
             self._db_pool.shutdown(wait=False, cancel_futures=True)
 
@@ -175,8 +163,18 @@ class Worker:
     # ---- lease and heartbeat -----------------------------------------------------------------------------
     async def _tick_forever(self) -> None:
         while True:
-            await self._tick()
+            try:
+                await self._tick()
+            except Exception as exc:  # never let the lease loop die: the worker would hang with a stale lease
+                log.error("worker %s: lease/heartbeat tick failed: %s", self.worker_id, one_line(exc))
             await asyncio.sleep(self.config.heartbeat_s)
+
+    async def _stop_ticking(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
 
     async def _tick(self) -> None:
         """Take or renew the lease, switch role if that changed, and write the heartbeat.
@@ -197,7 +195,7 @@ class Worker:
             )
             failed = False
         except SQLAlchemyError as exc:
-            log.warning("worker %s: lease check failed: %s", self.worker_id, _one_line(exc))
+            log.warning("worker %s: lease check failed: %s", self.worker_id, one_line(exc))
             expires, failed = None, True
         if expires is not None:
             self._lease_until = attempt + self.config.lease_ttl_s
@@ -218,7 +216,7 @@ class Worker:
     async def _beat(self, role: str | None = None) -> None:
         detail = {
             "lease_expires_at": self._lease_expires_at.isoformat() if self._lease_expires_at else None,
-            "inflight": sorted(self._inflight),
+            "inflight": self.runs.run_ids,
             "scheduled": {
                 job.name: job.next_run_time.isoformat() if job.next_run_time else None
                 for job in self._scheduler.get_jobs()
@@ -238,13 +236,20 @@ class Worker:
                 detail=detail,
             )
         except SQLAlchemyError as exc:
-            log.warning("worker %s: heartbeat not written: %s", self.worker_id, _one_line(exc))
+            log.warning("worker %s: heartbeat not written: %s", self.worker_id, one_line(exc))
 
     async def _activate(self) -> None:
+        """Clean up after the previous holder, then start the jobs; on a database fault stay standby (retried)."""
+        try:
+            await self._db_call(run_queue.recover_after_takeover, sessions=self.sessions, worker_id=self.worker_id)
+        except SQLAlchemyError as exc:
+            log.warning("worker %s: takeover recovery failed, staying standby: %s", self.worker_id, one_line(exc))
+            return
+        if self._stopping:  # a stop arrived during recovery: the lease is released on the way out
+            return
         log.info("worker %s is now active (holds the lease)", self.worker_id)
         self.role = "active"
         self._was_active = True
-        await self._db_call(run_queue.recover_after_takeover, sessions=self.sessions, worker_id=self.worker_id)
         now = datetime.now(UTC)
         self._scheduler.add_job(
             self._poll_queue, "interval", seconds=self.config.queue_poll_s, id=QUEUE_JOB, next_run_time=now
@@ -271,21 +276,21 @@ class Worker:
         self.role = "standby"
         self._scheduler.remove_all_jobs()
         self._schedules.clear()
-        await self._cancel_inflight(f"worker {self.worker_id} lost its lease")
+        await self.runs.cancel_all(f"worker {self.worker_id} lost its lease")
 
     # ---- the queue ---------------------------------------------------------------------------------------
     async def _poll_queue(self) -> None:
         """Claim queued requests while a run slot is free (claims are atomic; see arena.run_queue)."""
-        while self._may_start() and len(self._inflight) < self.config.max_runs:
+        while self._may_start() and self.runs.has_free_slot:
             try:
                 claim = await self._db_call(run_queue.claim_next, sessions=self.sessions, worker_id=self.worker_id)
             except SQLAlchemyError as exc:
-                log.warning("worker %s: queue poll failed: %s", self.worker_id, _one_line(exc))
+                log.warning("worker %s: queue poll failed: %s", self.worker_id, one_line(exc))
                 return
             if claim is None:
                 return
             log.info("worker %s claimed run %s", self.worker_id, claim.run_id)
-            self._spawn(claim.run_id, self.settings, from_queue=True)
+            self.runs.spawn(claim.run_id, self.settings, from_queue=True)
 
     # ---- strategies --------------------------------------------------------------------------------------
     async def _sync_strategies(self) -> None:
@@ -295,7 +300,7 @@ class Worker:
         try:
             wanted = await self._db_call(enabled_schedules, sessions=self.sessions)
         except SQLAlchemyError as exc:
-            log.warning("worker %s: cannot read strategies: %s", self.worker_id, _one_line(exc))
+            log.warning("worker %s: cannot read strategies: %s", self.worker_id, one_line(exc))
             return
         for strategy_id in [sid for sid in self._schedules if sid not in wanted]:
             spec = self._schedules.pop(strategy_id)
@@ -352,70 +357,10 @@ class Worker:
                 self._counters.last_error = f"strategy {spec.name}: {exc}"
                 log.warning("strategy %s: no run for %s: %s", spec.name, symbol, exc)
                 continue
-            tasks.append(self._spawn(started.run_id, settings, from_queue=False))
+            tasks.append(self.runs.spawn(started.run_id, settings, from_queue=False))
         log.info("strategy %s cycle %s: %d run(s) started", spec.name, cycle_id, len(tasks))
         if tasks:
             await asyncio.wait(tasks)  # not gather: cancelling the cycle job must not cancel its runs
-
-    # ---- runs --------------------------------------------------------------------------------------------
-    def _spawn(self, run_id: str, settings: Settings, *, from_queue: bool) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(self._execute(run_id, settings), name=f"run:{run_id}")
-        self._inflight[run_id] = _Flight(task, from_queue)
-        task.add_done_callback(lambda _t: self._inflight.pop(run_id, None))
-        return task
-
-    async def _execute(self, run_id: str, settings: Settings) -> None:
-        assert self._slots is not None
-        async with self._slots:
-            flight = self._inflight[run_id]
-            if not self._may_start():
-                await self._return_unstarted(run_id, flight, "its worker stopped before the run started")
-                return
-            flight.started = True
-            try:
-                status = await execute_run(
-                    sessions=self.sessions,
-                    settings=settings,
-                    gateway=self.gateway,
-                    market=self.market,
-                    run_id=run_id,
-                    worker_id=self.worker_id,
-                )
-            except ArenaError as exc:  # no longer queued: finished or abandoned elsewhere
-                log.info("run %s skipped: %s", run_id, exc)
-                status = "skipped"
-            except Exception as exc:  # a database fault outside the run's own error handling
-                reason = f"worker error: {_one_line(exc)}"
-                log.error("run %s: %s", run_id, reason)
-                self._counters.last_error = reason
-                await self._db_call(run_queue.abandon, sessions=self.sessions, run_id=run_id, reason=reason)
-                status = "failed"
-            setattr(self._counters, status, getattr(self._counters, status) + 1)
-            if flight.from_queue:
-                await self._db_call(run_queue.finish, sessions=self.sessions, run_id=run_id)
-
-    async def _return_unstarted(self, run_id: str, flight: _Flight, why: str) -> None:
-        """A run we never began: a queued request goes back to the queue, a cycle's run is abandoned."""
-        if flight.from_queue:
-            await self._db_call(run_queue.requeue, sessions=self.sessions, run_id=run_id, worker_id=self.worker_id)
-        else:
-            await self._db_call(run_queue.abandon, sessions=self.sessions, run_id=run_id, reason=why)
-
-    async def _cancel_inflight(self, reason: str) -> int:
-        """Cancel every run task; started runs are abandoned with `reason`. Returns how many were abandoned."""
-        flights = list(self._inflight.items())
-        for _, flight in flights:
-            flight.task.cancel()
-        await asyncio.gather(*(f.task for _, f in flights), return_exceptions=True)
-        abandoned = 0
-        for run_id, flight in flights:
-            if flight.started:
-                abandoned += await self._db_call(
-                    run_queue.abandon, sessions=self.sessions, run_id=run_id, reason=reason
-                )
-            else:
-                await self._return_unstarted(run_id, flight, reason)
-        return abandoned
 
     # ---- periodic jobs -----------------------------------------------------------------------------------
     async def _run_periodic(self, job: PeriodicJob) -> None:
@@ -428,38 +373,34 @@ class Worker:
             else:
                 await self._db_call(job.fn, ctx)
         except Exception as exc:
-            self._counters.last_error = f"{job.name}: {_one_line(exc)}"
+            self._counters.last_error = f"{job.name}: {one_line(exc)}"
             log.exception("periodic job %s failed", job.name)
 
     # ---- stopping ----------------------------------------------------------------------------------------
     async def _shutdown(self) -> int:
-        was_active = self.role == "active"
-        self._was_active = was_active
+        self._was_active = self.role == "active"
         self.role = "stopping"
         self._scheduler.pause()  # no new cycles or claims; running jobs (cycles waiting on runs) carry on
         await self._beat()
-        finished = len(self._inflight)
-        deadline = time.monotonic() + self.config.grace_s
-        while self._inflight and time.monotonic() < deadline:
-            tasks = [f.task for f in self._inflight.values()]
-            await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
+        in_flight = len(self.runs)
+        await self.runs.drain(self.config.grace_s)
         abandoned = 0
-        if self._inflight:
-            abandoned = await self._cancel_inflight(
+        if len(self.runs):
+            abandoned = await self.runs.cancel_all(
                 f"worker {self.worker_id} stopped: the run did not finish within the {self.config.grace_s:g} s grace period"
             )
         self._scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # let the scheduler's shutdown (scheduled on the loop) run
-        if was_active:
-            with contextlib.suppress(SQLAlchemyError):
-                await self._lease_call(worker_lease.release, sessions=self.sessions, worker_id=self.worker_id)
+        await self._stop_ticking()  # first, so no late renewal can take the lease back after the release
+        with contextlib.suppress(SQLAlchemyError):  # guarded by holder: a no-op unless we hold it
+            await self._lease_call(worker_lease.release, sessions=self.sessions, worker_id=self.worker_id)
         self._lease_expires_at = None
         await self._beat("stopped")
         log.info(
             "worker %s stopped cleanly (%s): %d in-flight run(s) at stop, %d abandoned",
             self.worker_id,
             self._stop_reason,
-            finished,
+            in_flight,
             abandoned,
         )
         return 0
@@ -472,12 +413,6 @@ class Worker:
 
     async def _db_call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._db_pool, functools.partial(fn, *args, **kwargs))
-
-
-def _one_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    lines = str(orig).strip().splitlines()
-    return f"{type(orig).__name__}: {lines[0] if lines else ''}"[:300]
 
 
 def run_worker(settings: Settings) -> int:
