@@ -1,4 +1,4 @@
-"""The dashboard frame: navigation between the Arena pages (served under /admin/arena/)."""
+"""The dashboard frame: navigation between the Arena pages (served under /admin/arena/, one deep link per page)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import streamlit as st
 st.set_page_config(page_title="Arena", page_icon="⚖️", layout="wide")
 
 pages = [
-    st.Page("pages/overview.py", title="Overview", url_path="overview", default=True),
-    st.Page("pages/run_details.py", title="Run Details", url_path="run_details"),
-    st.Page("pages/leaderboard.py", title="Leaderboard", url_path="leaderboard"),
-    st.Page("pages/profiles.py", title="Profiles", url_path="profiles"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/monitoring:", url_path="overview", default=True),
+    st.Page("pages/run_details.py", title="Run Details", icon=":material/manage_search:", url_path="run_details"),
+    st.Page("pages/manual_run.py", title="Manual Run", icon=":material/play_circle:", url_path="manual_run"),
+    st.Page("pages/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:", url_path="leaderboard"),
+    st.Page("pages/profiles.py", title="Profiles", icon=":material/smart_toy:", url_path="profiles"),
+    st.Page("pages/guardrails.py", title="Guardrails & schedules", icon=":material/shield:", url_path="guardrails"),
 ]
 st.navigation(pages).run()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from arena.errors import ArenaError
 from arena.runtime import Database, open_database
 from arena.settings import Settings, load_settings
+
+DEFAULT_ACTOR = "dashboard"
+_ACTOR_RE = re.compile(r"[^A-Za-z0-9_.@+\-]")
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,3 +30,13 @@ def database() -> Database | None:
     except ArenaError as exc:
         st.error(f"Database unavailable: {exc}")
         return None
+
+
+def actor() -> str:
+    """Who is making a change: the proxy's X-Forwarded-User when AdminHub sets it, else "dashboard"."""
+    try:
+        raw = st.context.headers.get("X-Forwarded-User") or ""
+    except Exception:  # no request context (e.g. a bare script run)
+        raw = ""
+    cleaned = _ACTOR_RE.sub("", raw)[:64]
+    return cleaned or DEFAULT_ACTOR

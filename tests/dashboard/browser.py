@@ -1,0 +1,120 @@
+"""Debian chromium driven by the playwright package (never `playwright install`), and the real serve process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from arena.settings import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+STARTUP_TIMEOUT_S = 60
+
+
+def require_chromium() -> str:
+    """The chromium path, or a clear failure (a missing browser is a broken test machine, not a skip)."""
+    path = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+    if not path:
+        raise AssertionError(
+            f"Debian chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` "
+            "(never `playwright install`)"
+        )
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve(database_url: str, workdir: Path, env_extra: dict[str, str] | None = None) -> Iterator[str]:
+    """`python -m arena serve --no-worker` as a real process; yields the dashboard base URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARENA_", "ALPACA_", "OPENAI_", "OPENROUTER_"))}
+    env.update(
+        DATABASE_URL=database_url,
+        ARENA_HOST="127.0.0.1",
+        ARENA_PORT=str(port),
+        PYTHONPATH=str(PROJECT_ROOT),
+        **(env_extra or {}),
+    )
+    base = f"http://127.0.0.1:{port}/admin/arena"
+    log = (workdir / "serve.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "arena", "serve", "--no-worker"],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"serve exited with {proc.returncode}: {(workdir / 'serve.log').read_text()}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"serve did not answer within {STARTUP_TIMEOUT_S} s")
+            time.sleep(0.3)
+        yield base
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        log.close()
+
+
+@contextmanager
+def browser_page(width: int = 1400, height: int = 1000) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    executable = require_chromium()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height})
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def settle(page: Any, *, timeout_ms: int = 30_000) -> None:
+    """Wait until Streamlit has finished the current run (its status widget goes away)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
+    page.wait_for_timeout(300)

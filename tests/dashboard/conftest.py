@@ -1,0 +1,106 @@
+"""Dashboard fixtures: the app pointed at a real test database, filled (when asked) by real arena runs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from arena.runtime import Database
+from arena.settings import PROJECT_ROOT
+from tests.dashboard.populate import populate
+from tests.support.alpaca_server import AlpacaServer
+from tests.support.llm_server import LLMServer
+
+ENV_NAMES = (
+    "OPENAI_API_KEY",
+    "OPENROUTER_API_KEY",
+    "ALPACA_API_KEY",
+    "ALPACA_SECRET_KEY",
+    "ALPACA_TRADING_URL",
+    "ALPACA_DATA_URL",
+    "ARENA_ADMIN_TOKEN",
+    "ARENA_EXECUTION",
+)
+CONFIGURED = {
+    "OPENAI_API_KEY": "sk-test-openai-key-123",
+    "OPENROUTER_API_KEY": "sk-or-test-key-456",
+    "ALPACA_API_KEY": "PKTEST",
+    "ALPACA_SECRET_KEY": "secret-test",
+    "ALPACA_TRADING_URL": "http://127.0.0.1:9",
+    "ALPACA_DATA_URL": "http://127.0.0.1:9",
+}
+
+
+@pytest.fixture
+def app_env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """The dashboard reads this test's database; no key configured; nothing cached from another test."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no repository .env
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield db_url
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture
+def configured(app_env: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Provider keys and broker credentials set (the broker itself unreachable: the worker is not running)."""
+    for name, value in CONFIGURED.items():
+        monkeypatch.setenv(name, value)
+    return app_env
+
+
+@pytest.fixture
+def llm() -> Iterator[LLMServer]:
+    with LLMServer() as server:
+        yield server
+
+
+@pytest.fixture
+def broker() -> Iterator[AlpacaServer]:
+    with AlpacaServer(hang_seconds=2.0) as server:
+        yield server
+
+
+@pytest.fixture
+def populated(database: Database, app_env: str, llm: LLMServer, broker: AlpacaServer) -> list[dict[str, Any]]:
+    """Real arena runs (engine + litellm → loopback LLM, orders → loopback Alpaca), oldest first."""
+    return populate(database, llm, broker)
+
+
+def open_page(page: str, *, query: dict[str, str] | None = None) -> AppTest:
+    """Run the frame, switch to `page` (with query params), and fail on any exception."""
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest, *kinds: str) -> str:
+    """What the elements say, with Markdown escapes removed (pages escape every interpolated value)."""
+    kinds = kinds or ("title", "subheader", "info", "warning", "success", "error", "text", "markdown", "caption")
+    return "\n".join(re.sub(r"\\(.)", r"\1", str(e.value)) for kind in kinds for e in at.get(kind))
+
+
+def button(at: AppTest, label: str) -> Any:
+    matches = [b for b in at.button if b.label == label]
+    assert matches, f"no button {label!r}: {[b.label for b in at.button]}"
+    return matches[0]
+
+
+def query_param(at: AppTest, name: str) -> str:
+    value = at.query_params[name]
+    return value[0] if isinstance(value, list) else str(value)

@@ -1,0 +1,84 @@
+"""Plotly figures for the pages; each takes plain rows from a query function and returns a figure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import plotly.graph_objects as go
+
+_LAYOUT: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "legend": {"orientation": "h"}}
+_STATUS_COLOURS = {"ok": "#2e7d32", "error": "#c62828", "timeout": "#ef6c00"}
+
+
+def _plain(text: str) -> str:
+    """Plotly renders a little HTML in labels; names from the database must stay text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cost_over_time(points: list[dict[str, Any]]) -> go.Figure:
+    """Stacked daily LLM spend per model (from `dashboard_queries.cost_over_time`)."""
+    fig = go.Figure()
+    for model in sorted({p["model"] for p in points}):
+        rows = [p for p in points if p["model"] == model]
+        fig.add_bar(
+            name=_plain(model),
+            x=[r["day"] for r in rows],
+            y=[r["cost_usd"] for r in rows],
+            customdata=[[r["calls"], r["unpriced_calls"]] for r in rows],
+            hovertemplate="%{x}<br>$%{y:.4f}<br>%{customdata[0]} calls (%{customdata[1]} unpriced)<extra>"
+            + _plain(model)
+            + "</extra>",
+        )
+    fig.update_layout(barmode="stack", title="LLM cost per day (USD, by model)", yaxis_tickprefix="$", **_LAYOUT)
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def latency_waterfall(calls: list[dict[str, Any]], started_at: str | None) -> go.Figure:
+    """Each LLM call as a bar from when it began to when it ended, relative to the run's start."""
+    origin = datetime.fromisoformat(started_at) if started_at else None
+    rows = []
+    for c in calls:
+        end = datetime.fromisoformat(c["created_at"])
+        start_ms = (end - origin).total_seconds() * 1000 - c["latency_ms"] if origin else 0.0
+        rows.append(
+            (_plain(f"#{c['id']} {c['purpose']} · {c['model']}"), max(start_ms, 0.0), c["latency_ms"], c["status"])
+        )
+    fig = go.Figure(
+        go.Bar(
+            y=[r[0] for r in rows],
+            x=[r[2] for r in rows],
+            base=[r[1] for r in rows],
+            orientation="h",
+            marker_color=[_STATUS_COLOURS.get(r[3], "#607d8b") for r in rows],
+            hovertemplate="starts %{base:.0f} ms · takes %{x:.0f} ms<extra></extra>",
+        )
+    )
+    fig.update_layout(title="Latency waterfall (ms from run start)", xaxis_title="ms", **_LAYOUT)
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def cost_breakdown(calls: list[dict[str, Any]]) -> go.Figure:
+    """The run's spend by model and call purpose (unpriced calls show as 0 with their count in the hover)."""
+    totals: dict[tuple[str, str], list[float]] = {}
+    for c in calls:
+        entry = totals.setdefault((c["model"], c["purpose"]), [0.0, 0, 0])
+        entry[0] += c["cost_usd"] or 0.0
+        entry[1] += 1
+        entry[2] += c["cost_usd"] is None
+    fig = go.Figure()
+    for purpose in sorted({p for _, p in totals}):
+        keys = [k for k in totals if k[1] == purpose]
+        fig.add_bar(
+            name=purpose,
+            x=[_plain(k[0]) for k in keys],
+            y=[totals[k][0] for k in keys],
+            customdata=[[totals[k][1], totals[k][2]] for k in keys],
+            hovertemplate="$%{y:.6f}<br>%{customdata[0]} calls (%{customdata[1]} unpriced)<extra>"
+            + purpose
+            + "</extra>",
+        )
+    fig.update_layout(barmode="stack", title="Cost by model and purpose (USD)", yaxis_tickprefix="$", **_LAYOUT)
+    return fig

@@ -1,0 +1,76 @@
+"""Formatting for the pages: money, durations, rates, ages — and escaping anything untrusted before Markdown."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
+DASH = "—"
+
+
+def md_escape(value: Any) -> str:
+    """Make any text inert inside Markdown (labels, captions): no links, images, emphasis or HTML."""
+    return _MD_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
+
+
+def usd(value: float | None, *, digits: int = 4) -> str:
+    return DASH if value is None else f"${value:,.{digits}f}"
+
+
+def duration_ms(value: int | float | None) -> str:
+    if value is None:
+        return DASH
+    return f"{value / 1000:.1f} s" if value >= 1000 else f"{int(value)} ms"
+
+
+def rate(value: float | None) -> str:
+    return DASH if value is None else f"{value:.0%}"
+
+
+def confidence(value: float | None) -> str:
+    return DASH if value is None else f"{value:.2f}"
+
+
+def when(value: datetime | str | None) -> str:
+    """A UTC timestamp to the second."""
+    if value is None:
+        return DASH
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def ago(value: datetime | None, now: datetime) -> str:
+    if value is None:
+        return "never"
+    seconds = int((now - value).total_seconds())
+    if seconds < 0:
+        seconds = 0
+    if seconds < 120:
+        return f"{seconds} s ago"
+    if seconds < 7200:
+        return f"{seconds // 60} min ago"
+    if seconds < 172800:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} d ago"
+
+
+def short_id(value: str | None) -> str:
+    return DASH if not value else value[:8]
+
+
+def symbols(values: list[str] | None) -> str:
+    return ", ".join(values or []) or DASH
+
+
+def sizing(value: dict[str, Any] | None) -> str:
+    if not value:
+        return DASH
+    kind, amount = value.get("kind"), value.get("value")
+    return {
+        "pct_equity": f"{amount}% of equity",
+        "notional_usd": f"${amount} notional",
+        "shares": f"{amount} shares",
+    }.get(str(kind), str(value))
