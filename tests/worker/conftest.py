@@ -63,7 +63,7 @@ def start_pair(
         environment = worker_env(url, llm, alpaca, **env)
         workers = [WorkerProcess.start(name, environment, folder / "logs") for name in ("a", "b")]
         try:
-            yield Pair(db, url, workers, llm, script)
+            yield Pair(db, environment, workers, llm, script)
         finally:
             for worker in workers:
                 worker.ensure_dead()

@@ -213,7 +213,7 @@ class Pair:
     """Two worker processes on one database, and what they talk to."""
 
     db: Database
-    url: str
+    env: dict[str, str]
     workers: list[WorkerProcess]
     llm: LLMServer
     script: Script

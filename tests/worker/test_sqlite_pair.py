@@ -3,6 +3,9 @@ exactly-once, strategies picked up while running, kill -9 of the active one, SIG
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,6 +14,7 @@ from typing import Any
 import pytest
 
 from arena.runtime import Database
+from arena.settings import PROJECT_ROOT
 from arena.strategies import StrategySpec
 from storage.models import ArenaRun
 from storage.repositories.strategies import upsert_strategy
@@ -128,8 +132,21 @@ def test_kill9_of_the_active_worker_mid_run_is_survived_by_the_standby(pair: Pai
     survivor_id = roles(db)[survivor.pid][0]
     done = wait_for("the queued requests to run on the new worker", lambda: all_final(db, waiting), 30)
     assert {(r.status, r.worker_id) for r in done.values()} == {("completed", survivor_id)}
-    later = enqueue(db, "MSFT")
-    assert wait_for("a later request", lambda: all_final(db, [later]), 10)[later].status == "completed"
+    # a later request, queued from the shell: `run --enqueue --json` prints the id at once
+    cli = subprocess.run(
+        [sys.executable, "-m", "arena", "run", "--symbols", "MSFT", "--enqueue", "--json"],
+        cwd=PROJECT_ROOT,
+        env=pair.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    queued = json.loads(cli.stdout)
+    assert queued["status"] == "queued"
+    later = queued["run_id"]
+    done_later = wait_for("the request queued from the shell", lambda: all_final(db, [later]), 10)[later]
+    assert (done_later.status, done_later.trigger, done_later.worker_id) == ("completed", "cli", survivor_id)
 
 
 def test_sigterm_lets_runs_finish_within_the_grace_period_and_abandons_the_rest(pair: Pair) -> None:
