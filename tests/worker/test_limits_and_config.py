@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,3 +96,55 @@ def test_worker_command_on_bad_config_says_one_line(tmp_path: Path) -> None:
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("arena: ") and expected in lines[0], err
         assert not (folder / "a.db").exists()  # nothing was created on a configuration error
+
+
+def test_the_gateway_holds_calls_to_its_caps_at_the_server() -> None:
+    """Real litellm → loopback server: 6 calls over two providers, at most 2 in flight, 1 per provider."""
+    from arena.llm.gateway import LLMGateway
+    from arena.llm.prices import PriceTable
+    from arena.llm.types import LLMCall, LLMCallResult, Provider
+    from tests.support.llm_server import LLMServer, Reply
+
+    with LLMServer() as server:
+        for model in ("model-a", "model-b"):
+            server.on(model, Reply(content='{"action": "HOLD"}', delay_s=0.3))
+        sink: list[LLMCallResult] = []
+        gateway = LLMGateway(
+            make_settings(),
+            prices=PriceTable({}),
+            sink=sink.append,
+            limits=CallLimits(max_concurrent=2, max_per_provider=1),
+        )
+
+        def call(i: int) -> LLMCall:
+            provider: Provider = "openai" if i % 2 else "openrouter"
+            return LLMCall(
+                trace_id=f"t{i}",
+                purpose="agent",
+                provider=provider,
+                model="model-a" if provider == "openai" else "model-b",
+                messages=[{"role": "user", "content": "AAPL?"}],
+                max_tokens=16,
+                temperature=0.0,
+                timeout_s=10,
+                api_base=server.base_url,
+            )
+
+        async def main() -> list[LLMCallResult]:
+            return await asyncio.gather(*(gateway.call(call(i)) for i in range(6)))
+
+        results = asyncio.run(main())
+        requests = server.requests
+    assert [r.status for r in results] == ["ok"] * 6 and len(sink) == 6
+
+    def peak(reqs: list[Any]) -> int:
+        edges = sorted([(r.started_at, 1) for r in reqs] + [(r.finished_at, -1) for r in reqs])
+        level = best = 0
+        for _, step in edges:
+            level += step
+            best = max(best, level)
+        return best
+
+    assert peak(requests) == 2  # both providers at once, never more
+    assert peak([r for r in requests if r.model == "model-a"]) == 1
+    assert peak([r for r in requests if r.model == "model-b"]) == 1
