@@ -274,6 +274,7 @@ class Worker:
     async def _deactivate(self, why: str) -> None:
         log.warning("worker %s is standby again: %s", self.worker_id, why)
         self.role = "standby"
+        self._lease_expires_at = None
         self._scheduler.remove_all_jobs()
         self._schedules.clear()
         await self.runs.cancel_all(f"worker {self.worker_id} lost its lease")
@@ -371,7 +372,7 @@ class Worker:
             if asyncio.iscoroutinefunction(job.fn):
                 await job.fn(ctx)
             else:
-                await self._db_call(job.fn, ctx)
+                await asyncio.to_thread(job.fn, ctx)  # not the worker's own database threads: jobs may be slow
         except Exception as exc:
             self._counters.last_error = f"{job.name}: {one_line(exc)}"
             log.exception("periodic job %s failed", job.name)
