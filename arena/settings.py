@@ -18,7 +18,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = Field(default="sqlite:///data/arena.db", alias="DATABASE_URL")
+    database_url: str = Field(
+        default="sqlite:///data/arena.db", alias="DATABASE_URL", repr=False
+    )  # may hold a password
 
     openrouter_api_key: SecretStr | None = Field(default=None, alias="OPENROUTER_API_KEY")
     openrouter_api_base: str | None = Field(default=None, alias="OPENROUTER_API_BASE")

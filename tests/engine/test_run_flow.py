@@ -35,9 +35,12 @@ def _rows(db: Database, model, run_id: str):  # type: ignore[no-untyped-def]
 
 
 def test_cheap_agreement_needs_no_escalation_and_everything_is_stored(db: Database, llm: LLMServer) -> None:
-    llm.on(CHEAP_A, Reply(content=decision_json("BUY", 0.8), delay_s=0.4, prompt_tokens=1000, completion_tokens=100))
-    llm.on(CHEAP_B, Reply(content=decision_json("BUY", 0.75), delay_s=0.4, cost=0.00042))
+    llm.on(CHEAP_A, Reply(content=decision_json("BUY", 0.8), delay_s=1.0, prompt_tokens=1000, completion_tokens=100))
+    llm.on(CHEAP_B, Reply(content=decision_json("BUY", 0.75), delay_s=1.0, cost=0.00042))
     add_profiles(db, llm)
+    # litellm sets each provider up synchronously on its first call (a one-off in a long-lived worker):
+    # warm it up with one run so the run under test shows the steady state
+    run_arena(db, make_settings())
     with AlpacaServer() as broker:
         broker.set_clock(True)
         broker.set_asset("AAPL", tradable=True, fractionable=True, shortable=True)
@@ -50,7 +53,7 @@ def test_cheap_agreement_needs_no_escalation_and_everything_is_stored(db: Databa
     ) == ["cheap_risk_manager", "cheap_tech_analyst"]
     assert not llm.requests_for(POWER)
     # the two cheap calls overlapped at the server: parallel, not one after the other
-    a, b = llm.requests_for(CHEAP_A)[0], llm.requests_for(CHEAP_B)[0]
+    a, b = llm.requests_for(CHEAP_A)[-1], llm.requests_for(CHEAP_B)[-1]
     assert a.started_at < b.finished_at and b.started_at < a.finished_at
 
     calls = _rows(db, CostTelemetry, out["run_id"])
