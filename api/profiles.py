@@ -25,8 +25,7 @@ from storage.session import redact_url
 async def post_profile(request: Request) -> Response:
     ctx = context(request)
     spec = parse(ProfileSpec, await read_json(request))
-    sessions = ctx.database().sessions
-    result = await ctx.call(lambda: save_profile(sessions=sessions, spec=spec, actor="api"))
+    result = await ctx.call(lambda: save_profile(sessions=ctx.database().sessions, spec=spec, actor="api"))
     saved = ProfileSaved(
         name=spec.name,
         profile_id=result.profile_id,

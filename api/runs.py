@@ -43,10 +43,9 @@ async def post_run(request: Request) -> Response:
     ctx = context(request)
     body = parse(RunRequestBody, await read_json(request))
     settings = ctx.settings()
-    sessions = ctx.database().sessions
-    started = await ctx.call(
+    started = await ctx.call(  # the first call may open (and migrate) the database: never on the event loop
         lambda: start_run(
-            sessions=sessions,
+            sessions=ctx.database().sessions,
             settings=settings,
             symbols=body.symbols,
             agents=body.agents,
