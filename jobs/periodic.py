@@ -21,6 +21,8 @@ from arena.settings import Settings
 from storage.repositories.worker import prune_heartbeats
 
 HEARTBEAT_RETENTION = timedelta(days=7)
+RECONCILE_EVERY_S = 30.0
+SCORE_EVERY_S = 900.0
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,39 @@ def periodic_jobs() -> list[PeriodicJob]:
 
 
 def _builtin_jobs() -> list[PeriodicJob]:
-    # Execution: add PeriodicJob("reconcile_orders", <fn(ctx)>, 30) here (or call register_periodic at import).
-    return [PeriodicJob("prune_heartbeats", _prune_heartbeats, 3600.0)]
+    return [
+        PeriodicJob("prune_heartbeats", _prune_heartbeats, 3600.0),
+        PeriodicJob("reconcile_orders", _reconcile_orders, RECONCILE_EVERY_S),
+        PeriodicJob("score_and_rank", _score_and_rank, SCORE_EVERY_S),
+    ]
+
+
+def _reconcile_orders(ctx: JobContext) -> None:
+    """Open orders → the broker's truth, fills and an account snapshot (at activation, then every 30 s)."""
+    if not ctx.settings.broker_configured:
+        return
+    from arena.execution.reconcile import reconcile_orders
+
+    reconcile_orders(sessions=ctx.sessions, settings=ctx.settings)
+
+
+def _score_and_rank(ctx: JobContext) -> None:
+    """Score decisions whose horizon has passed, then recompute the leaderboard snapshots."""
+    from arena.outcomes.leaderboard import materialize
+
+    if ctx.settings.broker_configured:
+        from datetime import UTC, datetime
+
+        from arena.market.data import fetch_daily_bars
+        from arena.outcomes.scoring import score_due
+
+        settings = ctx.settings
+        score_due(
+            sessions=ctx.sessions,
+            bars=lambda symbols, start: fetch_daily_bars(settings, symbols, start=start),
+            now=datetime.now(UTC),
+        )
+    materialize(sessions=ctx.sessions)
 
 
 def _prune_heartbeats(ctx: JobContext) -> None:

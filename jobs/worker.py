@@ -269,6 +269,7 @@ class Worker:
                 args=[job],
                 id=f"periodic:{job.name}",
                 name=job.name,
+                next_run_time=now,  # at activation too: reconciliation "at start and periodically"
             )
 
     async def _deactivate(self, why: str) -> None:
