@@ -374,6 +374,8 @@ class Worker:
                 await job.fn(ctx)
             else:
                 await asyncio.to_thread(job.fn, ctx)  # not the worker's own database threads: jobs may be slow
+        except asyncio.CancelledError:  # the worker is stopping; the job's thread finishes on its own
+            log.info("periodic job %s interrupted by shutdown", job.name)
         except Exception as exc:
             self._counters.last_error = f"{job.name}: {one_line(exc)}"
             log.exception("periodic job %s failed", job.name)
