@@ -58,6 +58,8 @@ def load_litellm() -> ModuleType:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     module = importlib.import_module("litellm")
     vars(module)["suppress_debug_info"] = True  # no "Give Feedback / Get Help" banners on stdout
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):  # one INFO line per call otherwise
+        logging.getLogger(name).setLevel(logging.WARNING)
     return module
 
 
