@@ -31,6 +31,17 @@ if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1; then
     fi
 fi
 
+# The browser and reverse-proxy tests drive Debian's chromium and nginx (never a downloaded browser).
+missing=()
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+if ((${#missing[@]})) && command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+    step "installing ${missing[*]} (Debian packages)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null \
+        || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; } \
+        || printf 'test.sh: could not install %s; the browser/proxy tests will fail\n' "${missing[*]}" >&2
+fi
+
 failed=()
 run() {
     step "$*"
@@ -40,7 +51,7 @@ run() {
 run ruff check .
 run ruff format --check .
 mypy_dirs=()
-for dir in arena storage jobs; do
+for dir in arena storage jobs api ui; do
     if [[ -d "$dir" ]] && compgen -G "$dir/*.py" >/dev/null; then mypy_dirs+=("$dir"); fi
 done
 run mypy "${mypy_dirs[@]}"
