@@ -16,11 +16,10 @@ PHASE_TITLES = {"cheap": "Cheap agents (round 1)", "escalation": "Escalation (po
 
 
 def _facts(rows: list[tuple[str, Any]]) -> None:
-    st.dataframe(
-        [{"field": k, "value": DASH if v in (None, "", []) else str(v)} for k, v in rows],
-        hide_index=True,
-        width="stretch",
-    )
+    """Aligned `name  value` lines in a code block: plain text, selectable, with a copy button."""
+    width = max(len(k) for k, _ in rows)
+    lines = [f"{k.ljust(width)}  {DASH if v in (None, '', []) else v}" for k, v in rows]
+    st.code("\n".join(lines), language=None)
 
 
 def render_header(d: dict[str, Any]) -> None:

@@ -59,7 +59,8 @@ def test_run_details_of_an_escalated_run(populated: list[dict[str, Any]]) -> Non
     assert run["escalated"]
     at = open_page("pages/run_details.py", query={"run": run["run_id"]})
     assert not at.error
-    facts = {row["field"]: row["value"] for df in at.dataframe[:2] for row in df.value.to_dict("records")}
+    lines = [line.rsplit("  ", 1) for c in at.code[:2] for line in str(c.value).splitlines()]
+    facts = {k.strip(): v.strip() for k, v in lines}
     assert facts["trace id"] == run["trace_id"] and facts["decision id"] == run["decision_id"]
     assert len(facts["market snapshot"]) == 64 and facts["trigger"] == "manual"
     body = texts(at)
