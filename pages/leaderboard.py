@@ -8,8 +8,8 @@ import streamlit as st
 from storage.leaderboard_read import GROUP_BY, WINDOWS, read_leaderboard
 from ui.checklist import current_facts, render_checklist
 from ui.context import database
-from ui.format import md_escape
 from ui.frame import ensure_frame
+from ui.leaderboard import render_board
 from ui.strategies import load as load_strategies
 
 ensure_frame()
@@ -29,15 +29,20 @@ strategy = d.selectbox("Strategy", [s["name"] for s in strategies], index=None, 
 with db.sessions() as session:
     board = read_leaderboard(session=session, window=window, group_by=group_by, strategy=strategy, market=market)
 
+counts = [
+    f"{board[k]} {label}"
+    for k, label in (
+        ("runs_in_window", "runs"),
+        ("decisions_in_window", "decisions"),
+        ("scored_outcomes", "scored outcomes"),
+    )
+    if k in board
+]
 st.caption(
-    f"{board['runs_in_window']} runs, {board['decisions_in_window']} decisions and {board['scored_outcomes']} "
-    f"scored outcomes since {board['since'][:16].replace('T', ' ')} UTC (computed {board['computed_at'][:19]} UTC)."
+    (", ".join(counts) + " · " if counts else "")
+    + f"window from {str(board.get('since', ''))[:16].replace('T', ' ')} UTC · computed {str(board.get('computed_at', ''))[:19]} UTC"
 )
-entries = board.get("entries") or []
-if board.get("status") == "not_enough_data" or not entries:
-    st.info(f"Not enough data to rank agents: {md_escape(board.get('reason') or 'no scored outcomes yet')}.")
-    facts = current_facts()
-    if facts is None or facts.runs == 0:
-        render_checklist(facts)
-else:
-    st.dataframe(entries, hide_index=True)
+render_board(board)
+facts = current_facts()
+if facts is None or facts.runs == 0:
+    render_checklist(facts)

@@ -74,3 +74,17 @@ def sizing(value: dict[str, Any] | None) -> str:
         "notional_usd": f"${amount} notional",
         "shares": f"{amount} shares",
     }.get(str(kind), str(value))
+
+
+def change(before: Any, after: Any) -> str:
+    """An audit entry as text: `created` / `deleted`, a scalar `a → b`, or only the keys that changed."""
+    if before is None:
+        return "created: " + (
+            ", ".join(f"{k}={v}" for k, v in after.items()) if isinstance(after, dict) else str(after)
+        )
+    if after is None:
+        return f"deleted (was {before})"
+    if isinstance(before, dict) and isinstance(after, dict):
+        keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+        return "; ".join(f"{k}: {before.get(k)} → {after.get(k)}" for k in keys) or "no difference"
+    return f"{before} → {after}"

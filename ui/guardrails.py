@@ -13,7 +13,7 @@ from arena.profile_service import field_errors
 from arena.runtime import Database
 from storage.dashboard_queries import audit_log
 from ui.flash import flash_and_rerun
-from ui.format import DASH, md_escape
+from ui.format import change, md_escape
 
 ESCALATION = (
     "disagreement_rate",
@@ -117,8 +117,7 @@ def render_audit(db: Database) -> None:
                 "when": r["at"],
                 "who": r["actor"],
                 "what": f"{r['entity']}: {r['key']}",
-                "before": DASH if r["before"] is None else str(r["before"]),
-                "after": DASH if r["after"] is None else str(r["after"]),
+                "change": change(r["before"], r["after"]),
             }
             for r in rows
         ],

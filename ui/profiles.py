@@ -19,7 +19,7 @@ from arena.settings import Settings
 from storage.dashboard_queries import audit_log, day_start, profile_usage
 from storage.repositories.profiles import VERSIONED_FIELDS, current_profiles, profile_history
 from ui.flash import flash_and_rerun
-from ui.format import DASH, md_escape
+from ui.format import change, md_escape
 
 NEW = "+ New profile"
 CUSTOM = "custom"
@@ -258,7 +258,7 @@ def render_history(db: Database, name: str) -> None:
     st.dataframe(versions, hide_index=True)
     st.caption("Audit trail (who, when, before → after)")
     st.dataframe(
-        [{**c, "before": DASH if c["before"] is None else str(c["before"]), "after": str(c["after"])} for c in changes],
+        [{"when": c["at"], "who": c["actor"], "change": change(c["before"], c["after"])} for c in changes],
         hide_index=True,
     )
 

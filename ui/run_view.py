@@ -39,25 +39,27 @@ def render_header(d: dict[str, Any]) -> None:
                 ("run id", d["run_id"]),
                 ("trace id", d["trace_id"]),
                 ("decision id", d["decision_id"]),
-                ("trigger", d["trigger"]),
-                ("mode", d["mode"]),
                 ("symbols", symbols(d["symbols"])),
-                ("execution", d["execution_mode"]),
             ]
         )
     with right:
-        snaps = d["snapshots"]
         _facts(
             [
-                ("market snapshot", snaps["market"]),
-                ("universe snapshot", snaps["universe"]),
-                ("portfolio snapshot", snaps["portfolio"]),
+                ("trigger / mode", f"{d['trigger']} / {d['mode']} (execution {d['execution_mode']})"),
                 ("created", when(d["created_at"])),
                 ("started", when(d["started_at"])),
                 ("finished", when(d["finished_at"])),
-                ("tokens in / out", f"{d['tokens_in']} / {d['tokens_out']}"),
             ]
         )
+    snaps = d["snapshots"]
+    _facts(
+        [
+            ("market snapshot", snaps["market"]),
+            ("universe snapshot", snaps["universe"]),
+            ("portfolio snapshot", snaps["portfolio"]),
+            ("tokens in / out", f"{d['tokens_in']} / {d['tokens_out']}"),
+        ]
+    )
 
 
 def render_decision(d: dict[str, Any]) -> None:

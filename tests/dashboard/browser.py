@@ -51,8 +51,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, workdir: Path, env_extra: dict[str, str] | None = None) -> Iterator[str]:
-    """`python -m arena serve --no-worker` as a real process; yields the dashboard base URL."""
+def serve(
+    database_url: str, workdir: Path, env_extra: dict[str, str] | None = None, *, worker: bool = False
+) -> Iterator[str]:
+    """`python -m arena serve --no-worker` (or with its worker) as a real process; yields the dashboard base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ARENA_", "ALPACA_", "OPENAI_", "OPENROUTER_"))}
     env.update(
@@ -65,7 +67,7 @@ def serve(database_url: str, workdir: Path, env_extra: dict[str, str] | None = N
     base = f"http://127.0.0.1:{port}/admin/arena"
     log = (workdir / "serve.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "arena", "serve", "--no-worker"],
+        [sys.executable, "-m", "arena", "serve", *([] if worker else ["--no-worker"])],
         cwd=workdir,
         env=env,
         stdout=log,

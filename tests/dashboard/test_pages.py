@@ -59,10 +59,10 @@ def test_run_details_of_an_escalated_run(populated: list[dict[str, Any]]) -> Non
     assert run["escalated"]
     at = open_page("pages/run_details.py", query={"run": run["run_id"]})
     assert not at.error
-    lines = [line.rsplit("  ", 1) for c in at.code[:2] for line in str(c.value).splitlines()]
+    lines = [line.rsplit("  ", 1) for c in at.code[:3] for line in str(c.value).splitlines()]
     facts = {k.strip(): v.strip() for k, v in lines}
     assert facts["trace id"] == run["trace_id"] and facts["decision id"] == run["decision_id"]
-    assert len(facts["market snapshot"]) == 64 and facts["trigger"] == "manual"
+    assert len(facts["market snapshot"]) == 64 and facts["trigger / mode"] == "manual / competition (execution on)"
     body = texts(at)
     assert "disagreement, low_confidence" in body
     assert "Escalation (powerful models)" in body and "power_macro_judge" in body
@@ -258,8 +258,8 @@ def test_profile_edit_preset_toggle_and_history(app_env: str, database: Database
     history = at.dataframe[1].value
     assert list(history["version"]) == [2, 1]
     audit = at.dataframe[2].value
-    assert list(audit["actor"]) == ["dashboard", "populate"]
-    assert "'enabled': False" in audit["after"][0]
+    assert list(audit["who"]) == ["dashboard", "populate"]
+    assert audit["change"][0] == "enabled: True → False" and audit["change"][1].startswith("created: provider=")
 
 
 def test_guardrails_save_validate_kill_switch_and_audit(app_env: str, database: Database) -> None:
@@ -294,7 +294,7 @@ def test_guardrails_save_validate_kill_switch_and_audit(app_env: str, database: 
         "guardrail: trading_state",
     ]
     row = audit[audit["what"] == "guardrail: trading_state"].iloc[0]
-    assert (row["who"], row["before"], row["after"]) == ("dashboard", "ACTIVE", "HALTED")
+    assert (row["who"], row["change"]) == ("dashboard", "ACTIVE → HALTED")
 
 
 def test_strategy_create_invalid_then_valid_and_switch(app_env: str, database: Database) -> None:
@@ -323,4 +323,4 @@ def test_strategy_create_invalid_then_valid_and_switch(app_env: str, database: D
         assert list_strategies(session=s)[0].enabled is True
     audit = at.dataframe[-1].value
     last = audit[audit["what"] == "strategy: tech_daily"].iloc[0]
-    assert "'enabled': True" in last["after"] and "'enabled': False" in last["before"]
+    assert last["change"] == "enabled: False → True"
