@@ -77,10 +77,11 @@ def render_progress(db: Database, run_id: str) -> str | None:
         return None
     now = datetime.now(UTC)
     status = p["status"]
+    so_far = " so far" if status in ("queued", "running") else ""
     st.markdown(f"**Run `{md_escape(run_id)}`** — {md_escape(symbols(p['symbols']))} · {md_escape(p['mode'])}")
     st.text(
         f"status: {status} · queue: {p['queue_state'] or DASH} · worker: {p['claimed_by'] or DASH} · "
-        f"LLM calls so far: {p['llm_calls']} ({p['failed_calls']} failed) · cost so far: {usd(p['cost_usd'])}"
+        f"LLM calls{so_far}: {p['llm_calls']} ({p['failed_calls']} failed) · cost{so_far}: {usd(p['cost_usd'])}"
     )
     if status == "queued":
         waited = duration_ms((now - p["created_at"]).total_seconds() * 1000)

@@ -11,14 +11,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from arena.run_service import start_run
 from arena.runtime import Database
 from arena.settings import PROJECT_ROOT
 from storage.models import AgentProfile, ArenaRun, RunRequest
 from storage.session import make_engine, session_factory
 from tests.dashboard.browser import browser_page, require_chromium, serve, settle
 from tests.dashboard.populate import populate
+from tests.engine.harness import make_settings
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.databases import TemplateDatabases
 from tests.support.llm_server import LLMServer
@@ -101,6 +104,27 @@ def test_overview_click_a_run_and_see_its_details(site: Site) -> None:
     assert newest["trace_id"] in body and newest["decision_id"] in body
     assert "Cheap agents (round 1)" in body and "cheap_tech_analyst" in body
     site.shot("03-run-details-after-click")
+
+
+def test_overview_shows_a_new_run_without_a_reload(site: Site) -> None:
+    page = site.open("")
+    runs_today = page.locator('[data-testid="stMetric"]', has_text="Runs today").locator(
+        '[data-testid="stMetricValue"]'
+    )
+    runs_today.wait_for()
+    before = int(runs_today.inner_text())
+    start_run(  # what the REST API or another operator does meanwhile
+        sessions=site.db.sessions,
+        settings=make_settings(),
+        symbols=["NVDA"],
+        agents=None,
+        mode="competition",
+        trigger="api",
+        enqueue=True,
+        requested_by="test",
+    )
+    expect(runs_today).to_have_text(str(before + 1), timeout=20_000)  # the fragment refreshes every 5 s
+    assert page.get_by_text("Recent runs").is_visible()
 
 
 def test_manual_run_is_queued_and_the_down_worker_is_named(site: Site) -> None:
