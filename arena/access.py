@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import secrets
 import time
+from pathlib import Path
 
 VERSION = "v1"
 DEFAULT_TTL_S = 300
@@ -47,3 +50,17 @@ def check_admin_token(secret: str, presented: str) -> bool:
     if not secret or not presented:
         return False
     return hmac.compare_digest(presented.encode(), secret.encode())
+
+
+def local_admin_token(path: Path) -> str:
+    """The admin token `serve` uses when ARENA_ADMIN_TOKEN is unset: made once, kept owner-readable only."""
+    if path.exists():
+        token = path.read_text(encoding="utf-8").strip()
+        if token:
+            return token
+    path.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token + "\n")
+    return token

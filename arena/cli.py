@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
+from arena.access import MAX_TTL_S, local_admin_token, mint_token
 from arena.commands import add_commands, cmd_profiles, cmd_reconcile, cmd_run
 from arena.errors import ArenaError
 from arena.runtime import open_database
@@ -79,6 +80,12 @@ def _serve(settings: Settings, *, with_worker: bool) -> int:
     """
     open_database(settings).engine.dispose()
     env = dict(os.environ)
+    token = settings.admin_token.get_secret_value() if settings.admin_token is not None else ""
+    if not token:  # zero-setup: nothing is shown without authentication, so make a local token once
+        token_file = PROJECT_ROOT / "data" / "admin_token"
+        token = local_admin_token(token_file)
+        env["ARENA_ADMIN_TOKEN"] = token
+        print(f"ARENA_ADMIN_TOKEN is not set: using the token in {token_file} (dashboard sign-in, API bearer)")
     web_cmd = [
         sys.executable,
         "-m",
@@ -106,7 +113,11 @@ def _serve(settings: Settings, *, with_worker: bool) -> int:
         if with_worker and not stopping:
             worker_cmd = [sys.executable, "-m", "arena", "worker"]
             children.append(subprocess.Popen(worker_cmd, cwd=PROJECT_ROOT, env=env))
+        login = mint_token(token, ttl_s=MAX_TTL_S)
         print(f"Arena dashboard: http://{settings.host}:{settings.port}/admin/arena/", flush=True)
+        print(
+            f"Signed-in link (valid 1 h): http://{settings.host}:{settings.port}/admin/arena/?auth={login}", flush=True
+        )
         while True:
             exited = [child.returncode for child in children if child.poll() is not None]
             if exited or stopping:
