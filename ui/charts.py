@@ -11,7 +11,7 @@ _LAYOUT: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "lege
 _STATUS_COLOURS = {"ok": "#2e7d32", "error": "#c62828", "timeout": "#ef6c00"}
 
 
-def _plain(text: str) -> str:
+def plain_label(text: str) -> str:
     """Plotly renders a little HTML in labels; names from the database must stay text."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -22,12 +22,12 @@ def cost_over_time(points: list[dict[str, Any]]) -> go.Figure:
     for model in sorted({p["model"] for p in points}):
         rows = [p for p in points if p["model"] == model]
         fig.add_bar(
-            name=_plain(model),
+            name=plain_label(model),
             x=[r["day"] for r in rows],
             y=[r["cost_usd"] for r in rows],
             customdata=[[r["calls"], r["unpriced_calls"]] for r in rows],
             hovertemplate="%{x}<br>$%{y:.4f}<br>%{customdata[0]} calls (%{customdata[1]} unpriced)<extra>"
-            + _plain(model)
+            + plain_label(model)
             + "</extra>",
         )
     fig.update_layout(barmode="stack", title="LLM cost per day (USD, by model)", yaxis_tickprefix="$", **_LAYOUT)
@@ -43,7 +43,7 @@ def latency_waterfall(calls: list[dict[str, Any]], started_at: str | None) -> go
         end = datetime.fromisoformat(c["created_at"])
         start_ms = (end - origin).total_seconds() * 1000 - c["latency_ms"] if origin else 0.0
         rows.append(
-            (_plain(f"#{c['id']} {c['purpose']} · {c['model']}"), max(start_ms, 0.0), c["latency_ms"], c["status"])
+            (plain_label(f"#{c['id']} {c['purpose']} · {c['model']}"), max(start_ms, 0.0), c["latency_ms"], c["status"])
         )
     fig = go.Figure(
         go.Bar(
@@ -73,7 +73,7 @@ def cost_breakdown(calls: list[dict[str, Any]]) -> go.Figure:
         keys = [k for k in totals if k[1] == purpose]
         fig.add_bar(
             name=purpose,
-            x=[_plain(k[0]) for k in keys],
+            x=[plain_label(k[0]) for k in keys],
             y=[totals[k][0] for k in keys],
             customdata=[[totals[k][1], totals[k][2]] for k in keys],
             hovertemplate="$%{y:.6f}<br>%{customdata[0]} calls (%{customdata[1]} unpriced)<extra>"

@@ -11,6 +11,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.charts import plain_label
 from ui.format import DASH, md_escape, usd
 
 
@@ -86,7 +87,7 @@ def render_equity(entries: list[dict[str, Any]]) -> None:
         fig.add_scatter(
             x=[p.get("date") for p in curve],
             y=[p.get("equity") for p in curve],
-            name=str(key).replace("<", "&lt;"),
+            name=plain_label(str(key)),
             mode="lines+markers",
         )
     fig.update_layout(title="Shadow account equity (USD)", margin={"l": 10, "r": 10, "t": 40, "b": 10})

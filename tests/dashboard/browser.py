@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from arena.runtime import Database
 from arena.settings import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -30,6 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 STARTUP_TIMEOUT_S = 60
+WORKER_START_S = 90  # a worker imports litellm and alpaca-py before its first heartbeat
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "dashboard"  # git-ignored
 
 
 def require_chromium() -> str:
@@ -120,3 +123,34 @@ def settle(page: Any, *, timeout_ms: int = 30_000) -> None:
     page.wait_for_timeout(300)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
     page.wait_for_timeout(300)
+
+
+class Site:
+    def __init__(self, base: str, page: Any, db: Database, runs: list[dict[str, Any]]) -> None:
+        self.base, self.page, self.db, self.runs = base, page, db, runs
+
+    def open(self, path: str) -> Any:
+        self.page.goto(f"{self.base}/{path}")
+        settle(self.page)
+        return self.page
+
+    def shot(self, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def live_env(llm_base_url: str, broker_url: str) -> dict[str, str]:
+    """Environment for `serve` with its worker: keys set, market data and orders to the loopback Alpaca server."""
+    return {
+        "OPENAI_API_KEY": "sk-test-openai-key-123",
+        "OPENROUTER_API_KEY": "sk-or-test-key-456",
+        "ALPACA_API_KEY": "test-key-id",
+        "ALPACA_SECRET_KEY": "test-secret",
+        "ALPACA_DATA_URL": broker_url,
+        "ALPACA_TRADING_URL": broker_url,
+        "ARENA_EXECUTION": "on",
+        "ARENA_HTTP_TIMEOUT_S": "5",
+        "ARENA_WORKER_HEARTBEAT_S": "0.5",
+        "ARENA_WORKER_LEASE_TTL_S": "3",
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,10 @@ from streamlit.testing.v1 import AppTest
 
 from arena.runtime import Database
 from arena.settings import PROJECT_ROOT
+from storage.session import make_engine, session_factory
 from tests.dashboard.populate import populate
 from tests.support.alpaca_server import AlpacaServer
+from tests.support.databases import TemplateDatabases
 from tests.support.llm_server import LLMServer
 
 ENV_NAMES = (
@@ -73,8 +76,43 @@ def broker() -> Iterator[AlpacaServer]:
 
 @pytest.fixture
 def populated(database: Database, app_env: str, llm: LLMServer, broker: AlpacaServer) -> list[dict[str, Any]]:
-    """Real arena runs (engine + litellm → loopback LLM, orders → loopback Alpaca), oldest first."""
+    """Real arena runs (engine + litellm → loopback LLM, orders → loopback Alpaca), oldest first; for tests
+    that change the database."""
     return populate(database, llm, broker)
+
+
+@dataclass(frozen=True)
+class Shared:
+    url: str
+    db: Database
+    runs: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_populated(
+    request: pytest.FixtureRequest, templates: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Shared]:
+    """One populated database per backend for the whole session — only for tests that never write to it."""
+    folder = tmp_path_factory.mktemp(f"shared-{request.param}")
+    with templates.fresh(request.param, folder) as url, LLMServer() as llm, AlpacaServer(hang_seconds=2.0) as broker:
+        engine = make_engine(url)
+        try:
+            db = Database(engine=engine, sessions=session_factory(engine))
+            yield Shared(url, db, populate(db, llm, broker))
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture
+def read_only(shared_populated: Shared, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Shared:
+    """The dashboard pointed at the shared populated database (read-only tests)."""
+    monkeypatch.setenv("DATABASE_URL", shared_populated.url)
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return shared_populated
 
 
 def open_page(page: str, *, query: dict[str, str] | None = None) -> AppTest:

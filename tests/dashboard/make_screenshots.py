@@ -18,9 +18,8 @@ from arena.runtime import Database
 from arena.settings import PROJECT_ROOT
 from storage import migrate
 from storage.session import make_engine, session_factory
-from tests.dashboard.browser import browser_page, require_chromium, serve, settle
-from tests.dashboard.populate import populate
-from tests.dashboard.test_browser_worker import WORKER_START_S, live_env, open_market, script_agents
+from tests.dashboard.browser import WORKER_START_S, browser_page, live_env, require_chromium, serve, settle
+from tests.dashboard.populate import open_market, populate, script_agents
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.llm_server import LLMServer
 
@@ -53,7 +52,7 @@ def main() -> int:
             runs = populate(db, llm, broker)
             open_market(broker, ("AAPL", "MSFT", "NVDA"))
             script_agents(llm, delay_s=1.0)
-            with serve(url, workdir, live_env(llm, broker), worker=True) as base, browser_page() as page:
+            with serve(url, workdir, live_env(llm.base_url, broker.url), worker=True) as base, browser_page() as page:
                 page.goto(f"{base}/")
                 page.get_by_text("Worker up").wait_for(timeout=WORKER_START_S * 1000)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from arena.market.snapshot import MarketSnapshot, PortfolioState
@@ -25,6 +26,7 @@ from tests.support.llm_server import LLMServer, Reply
 CHEAP_OPENAI = "gpt-4o-mini"  # priced from the price table
 CHEAP_OR = "meta-llama/llama-3.1-8b-instruct"  # priced by the provider (usage.cost)
 POWER_OR = "anthropic/claude-sonnet-4"
+CLOSES = [100.0 + 0.1 * i for i in range(40)]  # a calm uptrend, ending today, for live market data
 
 
 def decision(
@@ -252,3 +254,22 @@ def populate(db: Database, llm: LLMServer, broker: AlpacaServer | None = None) -
         for _ in range(3):  # the loopback moves an order one step per read: accepted → partially → filled
             reconcile_orders(sessions=db.sessions, settings=settings)
     return summaries
+
+
+def open_market(broker: AlpacaServer, symbols: tuple[str, ...] = ("AAPL", "MSFT")) -> None:
+    """Bars ending today, quotes, tradable assets, an open clock and an account: what a live worker reads."""
+    today = datetime.now(UTC).date()
+    for symbol in symbols:
+        broker.set_bars(symbol, CLOSES, end=today)
+        broker.set_quote(symbol, CLOSES[-1] - 0.05, CLOSES[-1] + 0.05)
+        broker.set_asset(symbol, tradable=True, fractionable=True, shortable=True)
+    broker.set_clock(True)
+    broker.set_account(100_000, 100_000, 200_000)
+
+
+def script_agents(llm: LLMServer, delay_s: float) -> None:
+    """Both cheap agents agree on BUY after `delay_s` (long enough to watch the run go by)."""
+    llm.on(CHEAP_OPENAI, Reply(decision("BUY", 0.8, rationale="Uptrend, RSI mid-range."), delay_s=delay_s))
+    llm.on(
+        CHEAP_OR, Reply(decision("BUY", 0.74, pct=0.5, rationale="Fine at half size."), cost=0.0002, delay_s=delay_s)
+    )

@@ -16,10 +16,9 @@ from sqlalchemy import func, select
 
 from arena.run_service import start_run
 from arena.runtime import Database
-from arena.settings import PROJECT_ROOT
 from storage.models import AgentProfile, ArenaRun, RunRequest
 from storage.session import make_engine, session_factory
-from tests.dashboard.browser import browser_page, require_chromium, serve, settle
+from tests.dashboard.browser import Site, browser_page, require_chromium, serve, settle
 from tests.dashboard.populate import populate
 from tests.engine.harness import make_settings
 from tests.support.alpaca_server import AlpacaServer
@@ -28,7 +27,6 @@ from tests.support.llm_server import LLMServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "dashboard"
 SERVE_ENV = {
     "OPENAI_API_KEY": "sk-test-openai-key-123",
     "OPENROUTER_API_KEY": "sk-or-test-key-456",
@@ -37,20 +35,6 @@ SERVE_ENV = {
     "ALPACA_TRADING_URL": "http://127.0.0.1:9",
     "ALPACA_DATA_URL": "http://127.0.0.1:9",
 }
-
-
-class Site:
-    def __init__(self, base: str, page: Any, db: Database, runs: list[dict[str, Any]]) -> None:
-        self.base, self.page, self.db, self.runs = base, page, db, runs
-
-    def open(self, path: str) -> Any:
-        self.page.goto(f"{self.base}/{path}")
-        settle(self.page)
-        return self.page
-
-    def shot(self, name: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")

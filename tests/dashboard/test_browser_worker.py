@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,50 +14,13 @@ from sqlalchemy import select
 from arena.runtime import Database
 from storage.models import ArenaRun
 from storage.session import make_engine, session_factory
-from tests.dashboard.browser import browser_page, require_chromium, serve, settle
-from tests.dashboard.populate import CHEAP_OPENAI, CHEAP_OR, add_profiles, decision
-from tests.dashboard.test_browser import Site
+from tests.dashboard.browser import WORKER_START_S, Site, browser_page, live_env, require_chromium, serve, settle
+from tests.dashboard.populate import add_profiles, open_market, script_agents
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.databases import TemplateDatabases
-from tests.support.llm_server import LLMServer, Reply
+from tests.support.llm_server import LLMServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CLOSES = [100.0 + 0.1 * i for i in range(40)]
-WORKER_START_S = 90  # the worker imports litellm and alpaca-py before its first heartbeat
-
-
-def live_env(llm: LLMServer, broker: AlpacaServer) -> dict[str, str]:
-    return {
-        "OPENAI_API_KEY": "sk-test-openai-key-123",
-        "OPENROUTER_API_KEY": "sk-or-test-key-456",
-        "ALPACA_API_KEY": "test-key-id",
-        "ALPACA_SECRET_KEY": "test-secret",
-        "ALPACA_DATA_URL": broker.url,
-        "ALPACA_TRADING_URL": broker.url,
-        "ARENA_EXECUTION": "on",
-        "ARENA_HTTP_TIMEOUT_S": "5",
-        "ARENA_WORKER_HEARTBEAT_S": "0.5",
-        "ARENA_WORKER_LEASE_TTL_S": "3",
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-    }
-
-
-def open_market(broker: AlpacaServer, symbols: tuple[str, ...] = ("AAPL", "MSFT")) -> None:
-    today = datetime.now(UTC).date()
-    for symbol in symbols:
-        broker.set_bars(symbol, CLOSES, end=today)
-        broker.set_quote(symbol, CLOSES[-1] - 0.05, CLOSES[-1] + 0.05)
-        broker.set_asset(symbol, tradable=True, fractionable=True, shortable=True)
-    broker.set_clock(True)
-    broker.set_account(100_000, 100_000, 200_000)
-
-
-def script_agents(llm: LLMServer, delay_s: float) -> None:
-    llm.on(CHEAP_OPENAI, Reply(decision("BUY", 0.8, rationale="Uptrend, RSI mid-range."), delay_s=delay_s))
-    llm.on(
-        CHEAP_OR, Reply(decision("BUY", 0.74, pct=0.5, rationale="Fine at half size."), cost=0.0002, delay_s=delay_s)
-    )
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +34,7 @@ def live(templates: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory)
             add_profiles(db, llm)
             open_market(broker)
             script_agents(llm, delay_s=2.0)
-            with serve(url, workdir, live_env(llm, broker), worker=True) as base, browser_page() as page:
+            with serve(url, workdir, live_env(llm.base_url, broker.url), worker=True) as base, browser_page() as page:
                 yield Site(base, page, db, [])
         finally:
             engine.dispose()

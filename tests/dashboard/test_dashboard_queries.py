@@ -24,6 +24,7 @@ from storage.dashboard_queries import (
     worker_heartbeats,
 )
 from storage.models import AgentDecision, CostTelemetry, WorkerHeartbeat
+from tests.dashboard.conftest import Shared
 from tests.dashboard.populate import (
     CHEAP_OPENAI,
     CHEAP_OR,
@@ -64,7 +65,8 @@ def test_empty_database_gives_zeros_and_no_rates(database: Database) -> None:
         }
 
 
-def test_overview_counts_what_the_engine_wrote(database: Database, populated: list[dict[str, Any]]) -> None:
+def test_overview_counts_what_the_engine_wrote(read_only: Shared) -> None:
+    database, populated = read_only.db, read_only.runs
     with database.sessions() as s:
         o = overview(session=s)
     today = o.now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -124,7 +126,8 @@ def test_cost_over_time_buckets_by_utc_day_and_model(database: Database, populat
     assert priced_by_table["unpriced_calls"] == 0  # gpt-4o-mini is in the price table
 
 
-def test_execution_trail_follows_order_fills_and_snapshots(database: Database, populated: list[dict[str, Any]]) -> None:
+def test_execution_trail_follows_order_fills_and_snapshots(read_only: Shared) -> None:
+    database, populated = read_only.db, read_only.runs
     buy = populated[0]
     assert buy["final_action"] == "BUY" and buy["order"] is not None
     with database.sessions() as s:
@@ -157,9 +160,10 @@ def test_run_progress_of_a_queued_run(database: Database, llm: LLMServer) -> Non
     assert (p["status"], p["queue_state"], p["llm_calls"], p["cost_usd"]) == ("queued", "queued", 0, None)
 
 
-def test_profile_usage_versions_and_audit(database: Database, populated: list[dict[str, Any]]) -> None:
+def test_profile_usage_versions_and_audit(read_only: Shared) -> None:
+    database = read_only.db
     with database.sessions() as s:
-        usage = profile_usage(session=s, since=datetime.now(UTC) - timedelta(hours=1))
+        usage = profile_usage(session=s, since=datetime.now(UTC) - timedelta(days=1))
         calls = dict(
             s.execute(select(AgentDecision.profile_name, func.count()).group_by(AgentDecision.profile_name)).all()
         )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy import func, select
 
 from arena.runtime import Database
 from storage.models import AgentProfile, AgentProfileVersion, ArenaRun, RunRequest
-from tests.dashboard.conftest import button, open_page, query_param, texts
+from tests.dashboard.conftest import Shared, button, open_page, query_param, texts
 from tests.dashboard.populate import CHEAP_OPENAI, CHEAP_OR, add_profiles, decision
 from tests.engine.harness import make_settings, run_arena
 from tests.support.llm_server import LLMServer, Reply
@@ -35,7 +33,8 @@ def test_every_page_on_an_empty_database_shows_no_rows_and_no_error(app_env: str
         assert "Setup checklist" in texts(at)
 
 
-def test_overview_populated_shows_tiles_runs_and_chart(populated: list[dict[str, Any]]) -> None:
+def test_overview_populated_shows_tiles_runs_and_chart(read_only: Shared) -> None:
+    populated = read_only.runs
     at = open_page("pages/overview.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Runs today"] == "5"
@@ -54,7 +53,8 @@ def test_overview_populated_shows_tiles_runs_and_chart(populated: list[dict[str,
     assert "Setup checklist" not in texts(at)
 
 
-def test_run_details_of_an_escalated_run(populated: list[dict[str, Any]]) -> None:
+def test_run_details_of_an_escalated_run(read_only: Shared) -> None:
+    populated = read_only.runs
     run = populated[1]
     assert run["escalated"]
     at = open_page("pages/run_details.py", query={"run": run["run_id"]})
@@ -74,7 +74,8 @@ def test_run_details_of_an_escalated_run(populated: list[dict[str, Any]]) -> Non
     assert len(at.get("plotly_chart")) == 2  # latency waterfall + cost breakdown
 
 
-def test_run_details_order_fills_and_guardrails(populated: list[dict[str, Any]]) -> None:
+def test_run_details_order_fills_and_guardrails(read_only: Shared) -> None:
+    populated = read_only.runs
     run = populated[0]
     at = open_page("pages/run_details.py", query={"run": run["run_id"]})
     body = texts(at)
@@ -86,7 +87,8 @@ def test_run_details_order_fills_and_guardrails(populated: list[dict[str, Any]])
     assert fills["qty"].sum() == orders["filled_qty"][0]
 
 
-def test_run_details_debate_rounds_and_repair(populated: list[dict[str, Any]]) -> None:
+def test_run_details_debate_rounds_and_repair(read_only: Shared) -> None:
+    populated = read_only.runs
     debate = open_page("pages/run_details.py", query={"run": populated[2]["run_id"]})
     assert "Debate rounds (1)" in [e.label for e in debate.expander]
     assert "Agree after debate: trend broke." in texts(debate, "text")
@@ -109,7 +111,8 @@ def test_model_text_is_never_rendered_as_markdown_or_html(app_env: str, database
             assert "<img" not in str(element.value) and "<script" not in str(element.value), (kind, element.value)
 
 
-def test_run_details_unknown_run_and_picker(populated: list[dict[str, Any]]) -> None:
+def test_run_details_unknown_run_and_picker(read_only: Shared) -> None:
+    populated = read_only.runs
     at = open_page("pages/run_details.py", query={"run": "0" * 32})
     assert "Run not found" in texts(at, "warning")
     picker = open_page("pages/run_details.py")
@@ -174,7 +177,7 @@ def test_manual_run_without_provider_keys_says_what_to_set(app_env: str, databas
         assert s.scalar(select(func.count()).select_from(ArenaRun)) == 0
 
 
-def test_leaderboard_is_honest_about_missing_scores(populated: list[dict[str, Any]]) -> None:
+def test_leaderboard_is_honest_about_missing_scores(read_only: Shared) -> None:
     at = open_page("pages/leaderboard.py")
     assert "Not enough data" in texts(at, "info")
     assert "5 runs, 5 decisions" in texts(at, "caption")
