@@ -82,7 +82,7 @@ def _serve(settings: Settings, *, with_worker: bool) -> int:
     env = dict(os.environ)
     token = settings.admin_token.get_secret_value() if settings.admin_token is not None else ""
     if not token:  # zero-setup: nothing is shown without authentication, so make a local token once
-        token_file = PROJECT_ROOT / "data" / "admin_token"
+        token_file = settings.admin_token_file
         token = local_admin_token(token_file)
         env["ARENA_ADMIN_TOKEN"] = token
         print(f"ARENA_ADMIN_TOKEN is not set: using the token in {token_file} (dashboard sign-in, API bearer)")

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     worker_max_runs: int = Field(default=4, alias="ARENA_WORKER_MAX_RUNS", ge=1)
     llm_max_concurrency: int = Field(default=8, alias="ARENA_LLM_MAX_CONCURRENCY", ge=1)
     llm_max_concurrency_per_provider: int = Field(default=4, alias="ARENA_LLM_MAX_CONCURRENCY_PER_PROVIDER", ge=1)
+    admin_token_file: Path = Field(default=PROJECT_ROOT / "data" / "admin_token", alias="ARENA_ADMIN_TOKEN_FILE")
     price_table_path: Path = Field(default=PROJECT_ROOT / "arena" / "llm" / "prices.json", alias="ARENA_PRICE_TABLE")
 
     @field_validator(

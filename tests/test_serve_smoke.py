@@ -66,6 +66,7 @@ def test_serve_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         DATABASE_URL=f"sqlite:///{db_file}",
         ARENA_HOST="127.0.0.1",
         ARENA_PORT=str(port),
+        ARENA_ADMIN_TOKEN_FILE=str(tmp_path / "admin_token"),
         PYTHONPATH=str(PROJECT_ROOT),
     )
     base = f"http://127.0.0.1:{port}/admin/arena"

@@ -97,6 +97,7 @@ def arena_server(tmp_path: Path, **env_values: str) -> Iterator[str]:
         ARENA_HOST="127.0.0.1",
         ARENA_PORT=str(port),
         PYTHONPATH=str(PROJECT_ROOT),
+        ARENA_ADMIN_TOKEN_FILE=str(tmp_path / "admin_token"),
     )
     env.update(env_values)
     base = f"http://127.0.0.1:{port}"

@@ -71,11 +71,15 @@ def test_api_and_dashboard_share_one_process(tmp_path: Path) -> None:
                 assert secret not in text
 
 
-def test_without_a_token_the_served_api_refuses_all_but_health(tmp_path: Path) -> None:
+def test_without_a_configured_token_serve_makes_one_and_the_api_requires_it(tmp_path: Path) -> None:
+    """Zero setup still means no anonymous access: serve writes a local token (0600) and the API demands it."""
     with arena_server(tmp_path) as base:
         api = f"{base}/api/admin/arena"
+        token_file = tmp_path / "admin_token"
+        token = token_file.read_text().strip()
+        assert len(token) >= 32 and (token_file.stat().st_mode & 0o777) == 0o600
         assert http(f"{api}/health")[0] == 200
-        assert json.loads(http(f"{api}/health")[2])["api_enabled"] is False
-        status, _, text = http(f"{api}/runs", token="anything")
-        assert status == 503
-        assert json.loads(text)["error"] == "api_disabled" and "ARENA_ADMIN_TOKEN" in text
+        assert json.loads(http(f"{api}/health")[2])["api_enabled"] is True
+        assert http(f"{api}/runs")[0] == 401
+        assert http(f"{api}/runs", token="anything")[0] == 401
+        assert http(f"{api}/runs", token=token)[0] == 200
