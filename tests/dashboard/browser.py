@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
 STARTUP_TIMEOUT_S = 60
 WORKER_START_S = 90  # a worker imports litellm and alpaca-py before its first heartbeat
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "dashboard"  # git-ignored
+ADMIN_TOKEN = "dashboard-test-admin-token"  # the served process's ARENA_ADMIN_TOKEN
 
 
 def require_chromium() -> str:
@@ -65,6 +66,7 @@ def serve(
         ARENA_HOST="127.0.0.1",
         ARENA_PORT=str(port),
         PYTHONPATH=str(PROJECT_ROOT),
+        ARENA_ADMIN_TOKEN=ADMIN_TOKEN,
         **(env_extra or {}),
     )
     base = f"http://127.0.0.1:{port}/admin/arena"
@@ -130,13 +132,22 @@ class Site:
         self.base, self.page, self.db, self.runs = base, page, db, runs
 
     def open(self, path: str) -> Any:
-        self.page.goto(f"{self.base}/{path}")
+        self.page.goto(signed(self.base, path))
         settle(self.page)
         return self.page
 
     def shot(self, name: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def signed(base: str, path: str) -> str:
+    """A page URL carrying a fresh AdminHub-style sign-in token (`?auth=`, see arena.access), as every full page
+    load starts a new dashboard session."""
+    from arena.access import mint_token
+
+    joiner = "&" if "?" in path else "?"
+    return f"{base}/{path}{joiner}auth={mint_token(ADMIN_TOKEN)}"
 
 
 def live_env(llm_base_url: str, broker_url: str) -> dict[str, str]:

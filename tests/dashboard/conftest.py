@@ -19,6 +19,7 @@ from tests.dashboard.populate import populate
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.databases import TemplateDatabases
 from tests.support.llm_server import LLMServer
+from ui.access import SESSION_KEY
 
 ENV_NAMES = (
     "OPENAI_API_KEY",
@@ -118,6 +119,7 @@ def read_only(shared_populated: Shared, monkeypatch: pytest.MonkeyPatch, tmp_pat
 def open_page(page: str, *, query: dict[str, str] | None = None) -> AppTest:
     """Run the frame, switch to `page` (with query params), and fail on any exception."""
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    at.session_state[SESSION_KEY] = True  # signed in (ui.access), as AdminHub's sign-in link would do
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()

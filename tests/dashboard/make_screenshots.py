@@ -18,7 +18,7 @@ from arena.runtime import Database
 from arena.settings import PROJECT_ROOT
 from storage import migrate
 from storage.session import make_engine, session_factory
-from tests.dashboard.browser import WORKER_START_S, browser_page, live_env, require_chromium, serve, settle
+from tests.dashboard.browser import WORKER_START_S, browser_page, live_env, require_chromium, serve, settle, signed
 from tests.dashboard.populate import open_market, populate, script_agents
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.llm_server import LLMServer
@@ -53,31 +53,31 @@ def main() -> int:
             open_market(broker, ("AAPL", "MSFT", "NVDA"))
             script_agents(llm, delay_s=1.0)
             with serve(url, workdir, live_env(llm.base_url, broker.url), worker=True) as base, browser_page() as page:
-                page.goto(f"{base}/")
+                page.goto(signed(base, ""))
                 page.get_by_text("Worker up").wait_for(timeout=WORKER_START_S * 1000)
 
-                page.goto(f"{base}/manual_run")
+                page.goto(signed(base, "manual_run"))
                 settle(page)
                 page.get_by_role("textbox", name="Symbols (comma-separated)").fill("AAPL, MSFT")
                 page.get_by_role("button", name="Queue run").click()
                 page.get_by_text(re.compile(r"^Completed: final action")).wait_for(timeout=90_000)
                 whole_page(page, OUT / "manual_run.png")
 
-                page.goto(f"{base}/")
+                page.goto(signed(base, ""))
                 page.get_by_text("Recent runs").wait_for()
                 whole_page(page, OUT / "overview.png")
 
                 escalated = runs[1]
-                page.goto(f"{base}/run_details?run={escalated['run_id']}")
+                page.goto(signed(base, f"run_details?run={escalated['run_id']}"))
                 page.get_by_text(escalated["trace_id"]).wait_for()
                 page.get_by_text("Reasoning").nth(2).click()  # open the powerful judge's reasoning
                 whole_page(page, OUT / "run_details.png")
 
-                page.goto(f"{base}/profiles")
+                page.goto(signed(base, "profiles"))
                 page.get_by_text("Version history").wait_for()
                 whole_page(page, OUT / "profiles.png")
 
-                page.goto(f"{base}/guardrails")
+                page.goto(signed(base, "guardrails"))
                 page.get_by_text("Audit log").wait_for()
                 whole_page(page, OUT / "guardrails.png")
         engine.dispose()

@@ -51,6 +51,7 @@ import sys
 from streamlit.testing.v1 import AppTest
 for page in {[f"pages/{p.name}" for p in PAGES]!r}:
     at = AppTest.from_file({str(PROJECT_ROOT / "app.py")!r}, default_timeout=60)
+    at.session_state["arena_signed_in"] = True
     at.run()
     at.switch_page(page)
     at.run()
