@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.access import sign_in_page, signed_in
+
 st.set_page_config(page_title="Arena", page_icon="⚖️", layout="wide")
 
 pages = [
@@ -14,4 +16,8 @@ pages = [
     st.Page("pages/profiles.py", title="Profiles", icon=":material/smart_toy:", url_path="profiles"),
     st.Page("pages/guardrails.py", title="Guardrails & schedules", icon=":material/shield:", url_path="guardrails"),
 ]
-st.navigation(pages).run()
+allowed = signed_in()
+navigation = st.navigation(pages, position="sidebar" if allowed else "hidden")
+if not allowed:
+    sign_in_page()  # stops here: nothing below the sign-in renders without authentication
+navigation.run()

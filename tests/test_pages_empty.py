@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from arena.settings import PROJECT_ROOT
+from ui.access import SESSION_KEY
 
 PAGES = [
     ("pages/overview.py", "Overview"),
@@ -46,6 +47,7 @@ def _texts(at: AppTest) -> str:
 @pytest.mark.parametrize(("page", "title"), PAGES, ids=[p[1] for p in PAGES])
 def test_page_renders_empty_state_on_an_empty_database(app_env: str, page: str, title: str) -> None:
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+    at.session_state[SESSION_KEY] = True  # signed in (tests/test_sign_in.py covers the gate itself)
     at.run()
     at.switch_page(page)
     at.run()
@@ -72,6 +74,7 @@ def test_unreachable_database_is_reported_not_raised(monkeypatch: pytest.MonkeyP
     st.cache_resource.clear()
     try:
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+        at.session_state[SESSION_KEY] = True
         at.run()
     finally:
         st.cache_resource.clear()

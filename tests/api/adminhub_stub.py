@@ -11,6 +11,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from arena.access import mint_token
+
 HOST_PAGE = Path(__file__).resolve().parent.parent / "support" / "adminhub_host.html"
 COOKIE = "adminhub_session"
 
@@ -44,7 +46,9 @@ class _Handler(BaseHTTPRequestHandler):
                 {"Location": "/admin", "Set-Cookie": f"{COOKIE}={owner.session}; Path=/; HttpOnly; SameSite=Lax"},
             )
         elif path == "/admin" or path.startswith("/admin/"):
-            self._send(200, HOST_PAGE.read_bytes(), {"Content-Type": "text/html; charset=utf-8"})
+            # like AdminHub's server: every page carries a freshly signed, short-lived Arena sign-in link
+            page = HOST_PAGE.read_text().replace("__ARENA_AUTH__", mint_token(owner.arena_token))
+            self._send(200, page.encode(), {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"})
         else:
             self._send(404, b"not found")
 
@@ -58,7 +62,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class AdminHubStub:
-    def __init__(self) -> None:
+    def __init__(self, *, arena_token: str) -> None:
+        self.arena_token = arena_token  # ARENA_ADMIN_TOKEN, known to AdminHub's server only
         self.session = secrets.token_urlsafe(16)
         self.paths: list[str] = []
         self.session_checks: list[tuple[str, bool]] = []

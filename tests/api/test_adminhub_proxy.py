@@ -41,7 +41,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path,
         pytest.fail(f"{CHROMIUM} is missing; this test needs Debian's chromium: `apt-get install -y chromium`")
     with (
         arena_server(tmp_path, ARENA_ADMIN_TOKEN=TOKEN) as arena,
-        AdminHubStub() as adminhub,
+        AdminHubStub(arena_token=TOKEN) as adminhub,
         nginx_in_front(tmp_path, arena_port=urlsplit(arena).port or 0, adminhub_port=adminhub.port) as (proxy, log),
     ):
         yield proxy, log, adminhub
