@@ -180,6 +180,7 @@ def main() -> int:
 
     def render(page: str, query: dict[str, str] | None = None) -> None:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        at.session_state["arena_signed_in"] = True  # ui.access.SESSION_KEY: a signed-in session
         for key, value in (query or {}).items():
             at.query_params[key] = value
         at.switch_page(page)
