@@ -325,37 +325,34 @@ def _execute(
 
 
 def _complete(sessions: sessionmaker[Session], run_id: str, result: CoordinatorResult, started: float) -> None:
-    with sessions() as session, session.begin():
-        cost, tin, tout, calls = runs.call_totals(session=session, run_id=run_id)
-        runs.move_run(
-            session=session,
-            run_id=run_id,
-            from_status="running",
-            to_status="completed",
-            values={
-                "final_action": result.final.action,
-                "escalated": result.escalated,
-                "escalation_reasons": result.escalation_reasons,
-                "cost_usd": cost,
-                "tokens_in": tin,
-                "tokens_out": tout,
-                "llm_calls": calls,
-                "latency_ms": int((time.monotonic() - started) * 1000),
-                "finished_at": utcnow(),
-            },
-        )
+    _finish(
+        sessions,
+        run_id,
+        "completed",
+        started,
+        {
+            "final_action": result.final.action,
+            "escalated": result.escalated,
+            "escalation_reasons": result.escalation_reasons,
+        },
+    )
 
 
 def _finish_failed(sessions: sessionmaker[Session], run_id: str, reason: str, started: float) -> None:
+    _finish(sessions, run_id, "failed", started, {"error": reason})
+
+
+def _finish(sessions: sessionmaker[Session], run_id: str, status: str, started: float, values: dict[str, Any]) -> None:
+    """running → completed/failed with the run's totals taken from its LLM-call rows."""
     with sessions() as session, session.begin():
         cost, tin, tout, calls = runs.call_totals(session=session, run_id=run_id)
         runs.move_run(
             session=session,
             run_id=run_id,
             from_status="running",
-            to_status="failed",
+            to_status=status,
             values={
-                "error": reason,
+                **values,
                 "cost_usd": cost,
                 "tokens_in": tin,
                 "tokens_out": tout,
