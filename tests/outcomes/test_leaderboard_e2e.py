@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 from arena.market.data import fetch_daily_bars
 from arena.outcomes.leaderboard import materialize
 from arena.outcomes.scoring import score_due
 from arena.runtime import Database
 from storage.repositories.outcomes import load_snapshot
+from tests.api.conftest import AUTH, api_settings, checked_client
 from tests.engine.factories import decision_json, snapshot
 from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, FixedMarket, add_profiles, make_settings, run_arena
 from tests.support.alpaca_server import AlpacaServer, settings_for
 from tests.support.llm_server import LLMServer, Reply
+from ui.access import SESSION_KEY
 
+ROOT = Path(__file__).resolve().parents[2]
 ENTRY = datetime.now(UTC).replace(hour=21, minute=0, second=0, microsecond=0) - timedelta(days=14)
 
 
@@ -27,10 +34,10 @@ def servers() -> Iterator[tuple[LLMServer, AlpacaServer]]:
 
 
 def test_scoring_and_leaderboard_rank_the_agents(
-    sqlite_database: Database, servers: tuple[LLMServer, AlpacaServer]
+    sqlite_url: str, sqlite_database: Database, servers: tuple[LLMServer, AlpacaServer]
 ) -> None:
     llm, market = servers
-    db = sqlite_database
+    db, db_url = sqlite_database, sqlite_url
     # tech analyst says BUY, the risk manager SELL; they disagree, the judge decides BUY
     llm.on(CHEAP_A, Reply(content=decision_json("BUY", 0.4, pct=1.0)))
     llm.on(CHEAP_B, Reply(content=decision_json("SELL", 0.45, pct=1.0), cost=0.001))
@@ -78,6 +85,19 @@ def test_scoring_and_leaderboard_rank_the_agents(
     assert value["disagreement"]["runs"] == 4 and value["disagreement"]["mean_value_pct"] == pytest.approx(20.0)
     assert board["arena"]["hit_rate"] == 1.0
 
+    # the REST endpoint and the Leaderboard page read the same materialised board
+    with checked_client(api_settings(db_url), db) as client:
+        api = client.get("/leaderboard", params={"window": "30d"}, headers=AUTH).json()
+    assert api.get("status") == "ranked" and api["source"] == "snapshot", api
+    assert {e["key"]: e["rank_band"] for e in api["entries"]} == {
+        "cheap_tech_analyst": 1,
+        "power_macro_judge": 1,
+        "cheap_risk_manager": 2,
+    }
+    page = _leaderboard_page(db_url)
+    table = page.dataframe[0].value
+    assert list(table["entry"])[-1] == "cheap_risk_manager" and set(table["entry"]) == set(entries)
+
     # fewer scored decisions than the minimum → not ranked, and it says so
     materialize(sessions=db.sessions, min_sample=50)
     with db.sessions() as s:
@@ -94,3 +114,20 @@ def _weekday_after(start: date, count: int) -> date:
         if day.weekday() < 5:
             count -= 1
     return day
+
+
+def _leaderboard_page(db_url: str) -> AppTest:
+    os.environ["DATABASE_URL"] = db_url
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        at.session_state[SESSION_KEY] = True
+        at.run()
+        at.switch_page("pages/leaderboard.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+    finally:
+        os.environ.pop("DATABASE_URL", None)
+        st.cache_resource.clear()
