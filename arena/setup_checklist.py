@@ -1,4 +1,4 @@
-"""The setup checklist an empty dashboard shows instead of sample data."""
+"""The setup checklist an empty dashboard shows: what to configure next, never invented rows."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 The worker computes leaderboards (arena/outcomes/leaderboard.py) and materialises them as ai_leaderboard_snapshots;
 this function only reads: the snapshot for (window, group_by, market, strategy) when there is one, plus live counts
 of what exists in the window. Without a snapshot it answers the honest empty shape — `status="not_enough_data"`,
-no entries, and why — never sample data. WINDOWS and GROUP_BY must equal the engine's (a test checks).
+no entries, and why — never invented rows. WINDOWS and GROUP_BY must equal the engine's (a test checks).
 """
 
 from __future__ import annotations

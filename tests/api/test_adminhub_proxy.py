@@ -16,20 +16,10 @@ import pytest
 from tests.api.adminhub_stub import AdminHubStub
 from tests.api.nginx_proxy import nginx_in_front
 from tests.api.processes import arena_server, http
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOKEN = "proxy-Admin-Token-4d1c88"
 TIMEOUT_MS = 30_000
 

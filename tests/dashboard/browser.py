@@ -18,18 +18,8 @@ from typing import Any
 
 from arena.runtime import Database
 from arena.settings import PROJECT_ROOT
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 STARTUP_TIMEOUT_S = 60
 WORKER_START_S = 90  # a worker imports litellm and alpaca-py before its first heartbeat
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "dashboard"  # git-ignored
