@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -21,7 +20,7 @@ from arena.run_request import plan_run
 from arena.settings import Settings
 from storage.models import AgentDecision, AgentProfileVersion, ArenaRun, Consensus
 from storage.repositories import budget, runs
-from storage.types import utcnow
+from storage.types import utc_day_start, utcnow
 
 log = logging.getLogger("arena.run")
 
@@ -72,7 +71,7 @@ def start_run(
     """Validate (raising before anything is written) and record a queued run.
 
     With `verify_symbols`, every symbol is looked up at the broker first, so an unknown ticker is a clear
-    request error instead of a failed run.
+    request error instead of a failed run. Nothing is written while the broker is asked (no lock held).
     """
     with sessions() as session:
         plan = plan_run(session=session, settings=settings, symbols=symbols, agents=agents, mode=mode)
@@ -81,8 +80,8 @@ def start_run(
 
         for symbol in plan.symbols:
             get_asset(settings, symbol)
+    # the run records names only; the profile versions are resolved again when it executes
     with sessions() as session, session.begin():
-        plan = plan_run(session=session, settings=settings, symbols=symbols, agents=agents, mode=mode)
         run = runs.create_run(
             session=session,
             trigger=trigger,
@@ -191,11 +190,6 @@ def _store_inputs(
     return sha256_hex(canonical_json(hashes))
 
 
-def _day_start() -> datetime:
-    now = datetime.now(UTC)
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
 def _budget_checker(sessions: sessionmaker[Session]) -> Any:
     def check(agent: AgentSpec) -> str | None:
         if agent.daily_budget_usd is None and agent.daily_call_limit is None:
@@ -203,7 +197,9 @@ def _budget_checker(sessions: sessionmaker[Session]) -> Any:
         with sessions() as session:
             version = session.get(AgentProfileVersion, agent.version_id)
             assert version is not None
-            spent, calls = runs.profile_usage_since(session=session, profile_id=version.profile_id, since=_day_start())
+            spent, calls = runs.profile_usage_since(
+                session=session, profile_id=version.profile_id, since=utc_day_start()
+            )
         if agent.daily_call_limit is not None and calls >= agent.daily_call_limit:
             return f"daily call limit reached ({calls}/{agent.daily_call_limit})"
         if agent.daily_budget_usd is not None and spent >= Decimal(str(agent.daily_budget_usd)):
@@ -217,7 +213,7 @@ def _power_claimer(sessions: sessionmaker[Session], config: GuardrailConfig) -> 
     def claim() -> bool:
         with sessions() as session, session.begin():
             return budget.claim_power_call(
-                session=session, day=_day_start().date().isoformat(), cap=config.max_power_calls_per_day
+                session=session, day=utc_day_start().date().isoformat(), cap=config.max_power_calls_per_day
             )
 
     return claim

@@ -26,17 +26,17 @@ from storage.models import (
     PositionSnapshot,
     RunRequest,
     SettingsAudit,
-    WorkerHeartbeat,
 )
 from storage.repositories.budget import power_calls_used
+from storage.repositories.worker import list_heartbeats
 from storage.run_fills import fills_by_broker_id
+from storage.types import utc_day_start
 
 FINISHED = ("completed", "failed", "abandoned")
 BLOCKED_OUTCOMES = ("blocked", "not_sized")
 
 
-def day_start(now: datetime) -> datetime:
-    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+day_start = utc_day_start  # "today" on the dashboard is the UTC day, like the budgets and caps
 
 
 def _float(value: Any) -> float | None:
@@ -180,7 +180,7 @@ def cost_over_time(*, session: Session, since: datetime) -> list[dict[str, Any]]
 
 def worker_heartbeats(*, session: Session) -> list[dict[str, Any]]:
     """Every worker that ever reported, newest heartbeat first."""
-    rows = session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.heartbeat_at.desc())).all()
+    rows = list_heartbeats(session=session)
     return [
         {
             "worker_id": r.worker_id,

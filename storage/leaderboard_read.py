@@ -3,7 +3,7 @@
 The worker computes leaderboards (arena/outcomes/leaderboard.py) and materialises them as ai_leaderboard_snapshots;
 this function only reads: the snapshot for (window, group_by, market, strategy) when there is one, plus live counts
 of what exists in the window. Without a snapshot it answers the honest empty shape — `status="not_enough_data"`,
-no entries, and why — never invented rows. WINDOWS and GROUP_BY must equal the engine's (a test checks).
+no entries, and why — never invented rows.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from storage.models import ArenaRun, Consensus, DecisionScore, Strategy
+from storage.models.outcomes import LEADERBOARD_GROUPS, LEADERBOARD_WINDOWS
 from storage.repositories.outcomes import load_snapshot
 
-WINDOWS: dict[str, int] = {"7d": 7, "30d": 30, "90d": 90}
-GROUP_BY = ("profile", "model", "prompt")
+WINDOWS = LEADERBOARD_WINDOWS
+GROUP_BY = LEADERBOARD_GROUPS
 ALL = "*"  # the snapshot key for "no market/strategy filter"
 MANUAL_RUNS_MARKET = "us_equities"  # runs without a strategy count as this market
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -15,8 +16,16 @@ def _money(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
-def run_summary(*, session: Session, run_id: str) -> dict[str, Any] | None:
-    """The DESIGN §2 `run --json` object, or None for an unknown run id."""
+@dataclass(frozen=True)
+class _Rows:
+    run: ArenaRun
+    consensus: Consensus | None
+    decisions: list[AgentDecision]
+    links: list[OutcomeLink]
+
+
+def _load(session: Session, run_id: str) -> _Rows | None:
+    """The rows both views are built from, read once."""
     run = session.get(ArenaRun, run_id)
     if run is None:
         return None
@@ -24,9 +33,21 @@ def run_summary(*, session: Session, run_id: str) -> dict[str, Any] | None:
     decisions = session.scalars(
         select(AgentDecision).where(AgentDecision.run_id == run_id).order_by(AgentDecision.created_at, AgentDecision.id)
     ).all()
-    link = None
+    links: list[OutcomeLink] = []
     if consensus is not None:
-        link = session.scalar(select(OutcomeLink).where(OutcomeLink.decision_id == consensus.decision_id))
+        links = list(session.scalars(select(OutcomeLink).where(OutcomeLink.decision_id == consensus.decision_id)))
+    return _Rows(run, consensus, list(decisions), links)
+
+
+def run_summary(*, session: Session, run_id: str) -> dict[str, Any] | None:
+    """The DESIGN §2 `run --json` object, or None for an unknown run id."""
+    rows = _load(session, run_id)
+    return _summary(rows) if rows is not None else None
+
+
+def _summary(rows: _Rows) -> dict[str, Any]:
+    run, consensus, decisions = rows.run, rows.consensus, rows.decisions
+    link = rows.links[0] if rows.links else None
     return {
         "run_id": run.id,
         "trace_id": run.trace_id,
@@ -103,18 +124,11 @@ def run_calls(*, session: Session, run_id: str) -> list[dict[str, Any]]:
 
 def run_details(*, session: Session, run_id: str) -> dict[str, Any] | None:
     """Everything about a run: the summary plus reasoning, tool calls, consensus trace, calls and links."""
-    summary = run_summary(session=session, run_id=run_id)
-    if summary is None:
+    rows = _load(session, run_id)
+    if rows is None:
         return None
-    run = session.get(ArenaRun, run_id)
-    assert run is not None
-    consensus = session.scalar(select(Consensus).where(Consensus.run_id == run_id))
-    decisions = session.scalars(
-        select(AgentDecision).where(AgentDecision.run_id == run_id).order_by(AgentDecision.created_at, AgentDecision.id)
-    ).all()
-    links = []
-    if consensus is not None:
-        links = list(session.scalars(select(OutcomeLink).where(OutcomeLink.decision_id == consensus.decision_id)))
+    run, consensus, decisions, links = rows.run, rows.consensus, rows.decisions, rows.links
+    summary = _summary(rows)
     summary.update(
         {
             "cycle_id": run.cycle_id,

@@ -15,6 +15,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_day_start(now: datetime | None = None) -> datetime:
+    """Midnight UTC of `now`'s day: the boundary of every daily budget, cap and "today" figure."""
+    return (now or utcnow()).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def new_id() -> str:
     """A random 32-hex identifier for runs, decisions and traces."""
     return uuid.uuid4().hex

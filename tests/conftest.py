@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
 
 from arena.runtime import Database
 from storage.session import make_engine, session_factory
@@ -60,3 +61,30 @@ def sqlite_database(sqlite_url: str) -> Iterator[Database]:
 @pytest.fixture
 def pg_database(pg_db_url: str) -> Iterator[Database]:
     yield from _database(pg_db_url)
+
+
+# What the dashboard would otherwise pick up from the shell running the tests.
+APP_ENV_NAMES = (
+    "OPENAI_API_KEY",
+    "OPENROUTER_API_KEY",
+    "ALPACA_API_KEY",
+    "ALPACA_SECRET_KEY",
+    "ALPACA_TRADING_URL",
+    "ALPACA_DATA_URL",
+    "ARENA_ADMIN_TOKEN",
+    "ARENA_EXECUTION",
+)
+
+
+@pytest.fixture
+def app_env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """The dashboard reads this test's database; no key configured; nothing cached from another test."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    for name in APP_ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no repository .env
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield db_url
+    st.cache_resource.clear()
+    st.cache_data.clear()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,6 @@ PAGES = [
     ("pages/leaderboard.py", "Leaderboard"),
     ("pages/profiles.py", "Profiles"),
 ]
-SECRET_ENV = ("OPENAI_API_KEY", "OPENROUTER_API_KEY", "ALPACA_API_KEY", "ALPACA_SECRET_KEY", "ARENA_ADMIN_TOKEN")
-
-
-@pytest.fixture
-def app_env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    """Point the dashboard at the test database; the cached engine of another test must not leak in."""
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    for name in SECRET_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no repository .env
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield db_url
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def _texts(at: AppTest) -> str:

@@ -27,10 +27,13 @@ def worker_health(*, session: Session, now: datetime | None = None) -> WorkerHea
     if not beats:
         return WorkerHealth(False, "no worker has ever reported (start `python -m arena worker`)", beats)
     newest = beats[0]
-    up = now - newest["heartbeat_at"] <= HEARTBEAT_STALE_AFTER
+    # a cleanly stopped worker keeps its last beat time; it is down at once, not 60 s later
+    up = newest["role"] != "stopped" and now - newest["heartbeat_at"] <= HEARTBEAT_STALE_AFTER
     who = md_escape(f"{newest['worker_id']} on {newest['hostname']} (pid {newest['pid']})")
     if up:
         return WorkerHealth(True, f"{who}, last heartbeat {ago(newest['heartbeat_at'], now)}", beats)
+    if newest["role"] == "stopped":
+        return WorkerHealth(False, f"{who} stopped cleanly {ago(newest['heartbeat_at'], now)}", beats)
     return WorkerHealth(
         False,
         f"last heartbeat {ago(newest['heartbeat_at'], now)} from {who}; "

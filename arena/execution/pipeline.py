@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +24,7 @@ from arena.market.snapshot import MarketSnapshot, PortfolioState
 from arena.settings import Settings
 from storage.models import Consensus
 from storage.repositories import orders, runs
+from storage.types import utc_day_start
 
 log = logging.getLogger("arena.execution")
 SUBMIT_ATTEMPTS = 2
@@ -70,7 +70,7 @@ def execute_decision(
         portfolio=portfolio,
         fractionable=bool(asset and asset.fractionable),
     )
-    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = utc_day_start()
     with sessions() as session:
         orders_today = orders.count_intents_since(session=session, since=day)
         spend = float(runs.spend_since(session=session, since=day))

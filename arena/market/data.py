@@ -50,32 +50,21 @@ def fetch_market_snapshot(
     `now` pins the window's end and `as_of` (tests, replays); by default the window is open-ended.
     A symbol Alpaca returns no bars for raises InvalidRequestError naming it: agents never see a hole.
     """
-    from alpaca.data.enums import Adjustment, DataFeed
-    from alpaca.data.models import BarSet
-    from alpaca.data.requests import StockBarsRequest, StockLatestQuoteRequest
-    from alpaca.data.timeframe import TimeFrame
+    from alpaca.data.enums import DataFeed
+    from alpaca.data.requests import StockLatestQuoteRequest
 
     if lookback_days < 1:
         raise InvalidRequestError("lookback_days must be at least 1", field="lookback_days")
     wanted = normalize_symbols(symbols)
     as_of = (now or datetime.now(UTC)).astimezone(UTC)
-    bars_request = StockBarsRequest(
-        symbol_or_symbols=wanted,
-        timeframe=TimeFrame.Day,
-        start=as_of - timedelta(days=lookback_days),
-        end=now.astimezone(UTC) if now is not None else None,
-        feed=DataFeed.IEX,
-        adjustment=Adjustment.ALL,
+    history = _daily_bars(
+        settings, wanted, start=as_of - timedelta(days=lookback_days), end=now.astimezone(UTC) if now else None
     )
     quote_request = StockLatestQuoteRequest(symbol_or_symbols=wanted, feed=DataFeed.IEX)
-    client = data_client(settings)
-    with vendor_errors(settings, "get stock bars"):
-        bar_set = expect(client.get_stock_bars(bars_request), BarSet)
     with vendor_errors(settings, "get latest quotes"):
-        quotes = expect(client.get_stock_latest_quote(quote_request), dict)
+        quotes = expect(data_client(settings).get_stock_latest_quote(quote_request), dict)
 
-    raw_bars: dict[str, list[Any]] = bar_set.data
-    missing = [s for s in wanted if not raw_bars.get(s)]
+    missing = [s for s in wanted if not history[s]]
     if missing:
         raise InvalidRequestError(
             f"no daily bars from Alpaca for: {', '.join(missing)} (unknown or inactive symbol?)",
@@ -85,7 +74,7 @@ def fetch_market_snapshot(
     snapshots: list[SymbolSnapshot] = []
     verdicts: list[str] = []
     for symbol in wanted:
-        bars = sorted((_bar(b) for b in raw_bars[symbol]), key=lambda b: b.t)
+        bars = history[symbol]
         indicators = compute_indicators(bars)
         regime, rule = classify_regime(indicators, vol_threshold_pct=vol_threshold_pct)
         bid, ask = _quote_sides(quotes.get(symbol))
@@ -173,21 +162,27 @@ def _num(value: str | float | None) -> float:
 
 def fetch_daily_bars(settings: Settings, symbols: list[str], *, start: datetime) -> dict[str, list[Bar]]:
     """Adjusted daily IEX bars from `start` until now, per symbol (empty list when Alpaca has none)."""
+    return _daily_bars(settings, normalize_symbols(symbols), start=start, end=None)
+
+
+def _daily_bars(
+    settings: Settings, symbols: list[str], *, start: datetime, end: datetime | None
+) -> dict[str, list[Bar]]:
+    """One bars request for the snapshot and for scoring: adjusted daily IEX bars, oldest first, per symbol."""
     from alpaca.data.enums import Adjustment, DataFeed
     from alpaca.data.models import BarSet
     from alpaca.data.requests import StockBarsRequest
     from alpaca.data.timeframe import TimeFrame
 
-    wanted = normalize_symbols(symbols)
     request = StockBarsRequest(
-        symbol_or_symbols=wanted,
+        symbol_or_symbols=symbols,
         timeframe=TimeFrame.Day,
         start=start.astimezone(UTC),
+        end=end,
         feed=DataFeed.IEX,
         adjustment=Adjustment.ALL,
     )
-    client = data_client(settings)
     with vendor_errors(settings, "get stock bars"):
-        bar_set = expect(client.get_stock_bars(request), BarSet)
+        bar_set = expect(data_client(settings).get_stock_bars(request), BarSet)
     raw: dict[str, list[Any]] = bar_set.data
-    return {s: sorted((_bar(b) for b in raw.get(s, [])), key=lambda b: b.t) for s in wanted}
+    return {s: sorted((_bar(b) for b in raw.get(s, [])), key=lambda b: b.t) for s in symbols}

@@ -16,10 +16,11 @@ from arena.outcomes.metrics import bootstrap_ci, brier, mean, rank_bands, reliab
 from arena.outcomes.real_account import real_account
 from arena.outcomes.shadow import shadow_account
 from storage.models import DecisionScore
+from storage.models.outcomes import LEADERBOARD_GROUPS, LEADERBOARD_WINDOWS
 from storage.repositories import outcomes as repo
 
-WINDOWS: dict[str, int] = {"7d": 7, "30d": 30, "90d": 90}
-GROUP_BY = ("profile", "model", "prompt")
+WINDOWS = LEADERBOARD_WINDOWS
+GROUP_BY = LEADERBOARD_GROUPS
 MIN_SAMPLE = 20
 ALL = "*"
 

@@ -108,16 +108,23 @@ def fifo_realized_pnl(fills: Sequence[FillEvent]) -> tuple[float, dict[str, list
 
     Returns the realised total and the open lots per symbol (for unrealised PnL at a mark price).
     """
+    each, lots = fifo_realized_per_fill(fills)
+    return sum(each), lots
+
+
+def fifo_realized_per_fill(fills: Sequence[FillEvent]) -> tuple[list[float], dict[str, list[Lot]]]:
+    """The PnL each fill realised (0 for a fill that only opens), in one pass, and the open lots left."""
     books: dict[str, deque[Lot]] = {}
-    realized = 0.0
+    realized: list[float] = []
     for f in fills:
         book = books.setdefault(f.symbol, deque())
+        gained = 0.0
         signed = f.qty if f.side == "buy" else -f.qty
         while signed != 0 and book and (book[0].qty > 0) != (signed > 0):
             lot = book[0]
             matched = min(abs(signed), abs(lot.qty))
             direction = 1.0 if lot.qty > 0 else -1.0  # long lot closed by a sell, short lot by a buy
-            realized += direction * matched * (f.price - lot.price)
+            gained += direction * matched * (f.price - lot.price)
             remaining = abs(lot.qty) - matched
             if remaining <= 1e-12:
                 book.popleft()
@@ -126,6 +133,7 @@ def fifo_realized_pnl(fills: Sequence[FillEvent]) -> tuple[float, dict[str, list
             signed += matched if signed < 0 else -matched
         if abs(signed) > 1e-12:
             book.append(Lot(signed, f.price))
+        realized.append(gained)
     return realized, {s: list(b) for s, b in books.items() if b}
 
 

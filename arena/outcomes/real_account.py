@@ -10,27 +10,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from arena.outcomes.metrics import FillEvent, fifo_realized_pnl, max_drawdown_pct
+from arena.outcomes.metrics import FillEvent, fifo_realized_per_fill, max_drawdown_pct
 from storage.models import DecisionScore, Fill, OutcomeLink, PositionSnapshot
 
 
 def real_account(*, session: Session, since: datetime, until: datetime) -> dict[str, Any]:
     fills = session.scalars(select(Fill).where(Fill.filled_at <= until).order_by(Fill.filled_at, Fill.id)).all()
     owners = {link.client_order_id: link.decision_id for link in session.scalars(select(OutcomeLink))}
-    realized_total, _ = fifo_realized_pnl(
-        [FillEvent(f.symbol, f.side, float(f.qty), float(f.price)) for f in fills if f.filled_at < since]
-    )
+    # lots opened before the window still count: FIFO runs over every fill, PnL is kept for those in the window
+    each, _ = fifo_realized_per_fill([FillEvent(f.symbol, f.side, float(f.qty), float(f.price)) for f in fills])
     per_decision: dict[str, float] = {}
-    running = 0.0
-    events: list[FillEvent] = []
-    for f in fills:
-        events.append(FillEvent(f.symbol, f.side, float(f.qty), float(f.price)))
-        total, _ = fifo_realized_pnl(events)
-        gained, running = total - running, total
+    realized_in_window = 0.0
+    for f, gained in zip(fills, each, strict=True):
         if f.filled_at >= since and abs(gained) > 1e-9:
+            realized_in_window += gained
             owner = owners.get(f.client_order_id, "unlinked")
             per_decision[owner] = round(per_decision.get(owner, 0.0) + gained, 4)
-    realized_in_window = running - realized_total
     snaps = session.scalars(
         select(PositionSnapshot)
         .where(PositionSnapshot.taken_at >= since, PositionSnapshot.taken_at <= until)

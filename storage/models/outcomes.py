@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models.base import Base
 from storage.types import UTCDateTime, utcnow
 
+LEADERBOARD_WINDOWS: dict[str, int] = {"7d": 7, "30d": 30, "90d": 90}  # window name → days
+LEADERBOARD_GROUPS = ("profile", "model", "prompt")
+
 
 class DecisionScore(Base):
     """One decision judged by the market after its time horizon.

@@ -10,7 +10,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import AgentDecision, ArenaRun, Consensus, CostTelemetry, RunRequest, Snapshot
-from storage.types import utcnow
 
 
 def create_run(
@@ -106,7 +105,3 @@ def spend_since(*, session: Session, since: datetime) -> Decimal:
         select(func.coalesce(func.sum(CostTelemetry.cost_usd), 0)).where(CostTelemetry.created_at >= since)
     )
     return Decimal(value or 0)
-
-
-def now() -> datetime:
-    return utcnow()

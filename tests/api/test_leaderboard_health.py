@@ -7,17 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from arena.outcomes import leaderboard as engine
 from arena.runtime import Database
-from storage.leaderboard_read import GROUP_BY, WINDOWS
+from storage.leaderboard_read import WINDOWS
 from storage.models import Strategy, WorkerHeartbeat
 from storage.repositories.outcomes import save_snapshot
 from tests.api.conftest import AUTH, CheckedClient, api_settings, checked_client
 from tests.api.helpers import add_run
-
-
-def test_the_read_accepts_exactly_what_the_engine_computes() -> None:
-    assert WINDOWS == engine.WINDOWS and GROUP_BY == engine.GROUP_BY
 
 
 @pytest.mark.parametrize("window", ["7d", "30d", "90d"])

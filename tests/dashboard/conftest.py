@@ -15,22 +15,13 @@ from streamlit.testing.v1 import AppTest
 from arena.runtime import Database
 from arena.settings import PROJECT_ROOT
 from storage.session import make_engine, session_factory
+from tests.conftest import APP_ENV_NAMES
 from tests.dashboard.populate import populate
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.databases import TemplateDatabases
 from tests.support.llm_server import LLMServer
 from ui.access import SESSION_KEY
 
-ENV_NAMES = (
-    "OPENAI_API_KEY",
-    "OPENROUTER_API_KEY",
-    "ALPACA_API_KEY",
-    "ALPACA_SECRET_KEY",
-    "ALPACA_TRADING_URL",
-    "ALPACA_DATA_URL",
-    "ARENA_ADMIN_TOKEN",
-    "ARENA_EXECUTION",
-)
 CONFIGURED = {
     "OPENAI_API_KEY": "sk-test-openai-key-123",
     "OPENROUTER_API_KEY": "sk-or-test-key-456",
@@ -39,20 +30,6 @@ CONFIGURED = {
     "ALPACA_TRADING_URL": "http://127.0.0.1:9",
     "ALPACA_DATA_URL": "http://127.0.0.1:9",
 }
-
-
-@pytest.fixture
-def app_env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    """The dashboard reads this test's database; no key configured; nothing cached from another test."""
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    for name in ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no repository .env
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield db_url
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 @pytest.fixture
@@ -108,7 +85,7 @@ def shared_populated(
 def read_only(shared_populated: Shared, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Shared:
     """The dashboard pointed at the shared populated database (read-only tests)."""
     monkeypatch.setenv("DATABASE_URL", shared_populated.url)
-    for name in ENV_NAMES:
+    for name in APP_ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     st.cache_resource.clear()

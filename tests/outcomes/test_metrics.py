@@ -12,6 +12,7 @@ from arena.outcomes.metrics import (
     Lot,
     bootstrap_ci,
     brier,
+    fifo_realized_per_fill,
     fifo_realized_pnl,
     max_drawdown_pct,
     mean,
@@ -48,6 +49,8 @@ def test_fifo_with_partial_fills_and_a_short() -> None:
         FillEvent("AAPL", "buy", 2, 105),  # covers the short: +20
         FillEvent("MSFT", "sell", 4, 50),  # a short left open
     ]
+    each, _ = fifo_realized_per_fill(fills)
+    assert each == pytest.approx([0, 0, 140, 80, 15, 20, 0])  # what each fill realised, for attribution
     realized, open_lots = fifo_realized_pnl(fills)
     assert realized == pytest.approx(10 * 20 + 2 * 10 + 3 * 5 + 2 * 10)
     assert open_lots == {"MSFT": [Lot(-4, 50)]}
