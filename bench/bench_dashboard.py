@@ -26,11 +26,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from arena.profiles import ProfileSpec  # noqa: E402
-from storage import migrate  # noqa: E402
-from storage.models import AgentDecision, ArenaRun, Consensus, CostTelemetry  # noqa: E402
-from storage.repositories.profiles import upsert_profile  # noqa: E402
-from storage.session import make_engine, session_factory  # noqa: E402
+from arena.engine.config.profiles import ProfileSpec  # noqa: E402
+from arena.faces.web.paths import APP_SCRIPT  # noqa: E402
+from arena.storage import migrate  # noqa: E402
+from arena.storage.models import AgentDecision, ArenaRun, Consensus, CostTelemetry  # noqa: E402
+from arena.storage.repositories.profiles import upsert_profile  # noqa: E402
+from arena.storage.session import make_engine, session_factory  # noqa: E402
 
 READ_BUDGET_S = 0.25
 PAGE_BUDGET_S = 1.0
@@ -156,10 +157,10 @@ def main() -> int:
     run_id = populate(url, args.runs)
     print(f"populated {args.runs} runs in {time.perf_counter() - t0:.1f} s ({url.split('@')[-1]})")
 
-    from storage.dashboard_queries import cost_over_time, overview
-    from storage.leaderboard_read import read_leaderboard
-    from storage.run_listing import list_runs
-    from storage.run_report import run_details
+    from arena.storage.read.dashboard import cost_over_time, overview
+    from arena.storage.read.leaderboard import read_leaderboard
+    from arena.storage.read.run_listing import list_runs
+    from arena.storage.read.run_report import run_details
 
     sessions = session_factory(make_engine(url))
     since = datetime.now(UTC) - timedelta(days=30)
@@ -179,7 +180,7 @@ def main() -> int:
     from streamlit.testing.v1 import AppTest
 
     def render(page: str, query: dict[str, str] | None = None) -> None:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
         at.session_state["arena_signed_in"] = True  # ui.access.SESSION_KEY: a signed-in session
         for key, value in (query or {}).items():
             at.query_params[key] = value
@@ -187,11 +188,11 @@ def main() -> int:
         at.run()
         assert not at.exception, at.exception
 
-    results.append(timed("page: Overview (AppTest)", lambda: render("pages/overview.py"), PAGE_BUDGET_S, repeat=3))
+    results.append(timed("page: Overview (AppTest)", lambda: render("screens/overview.py"), PAGE_BUDGET_S, repeat=3))
     results.append(
         timed(
             "page: Run Details (AppTest)",
-            lambda: render("pages/run_details.py", {"run": run_id}),
+            lambda: render("screens/run_details.py", {"run": run_id}),
             PAGE_BUDGET_S,
             repeat=3,
         )

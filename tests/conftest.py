@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
-from arena.runtime import Database
-from storage.session import make_engine, session_factory
+from arena.bootstrap.database import Database
+from arena.storage.session import make_engine, session_factory
 from tests.support.databases import TemplateDatabases
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from arena.access import MAX_TTL_S, check_admin_token, mint_token, verify_token
+from arena.engine.access import MAX_TTL_S, check_admin_token, mint_token, verify_token
 
 SECRET = "s3cret-admin-token"
 

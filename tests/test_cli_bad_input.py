@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 
-from arena.settings import PROJECT_ROOT
-from storage import migrate
-from storage.session import make_engine
+from arena.engine.config.settings import PROJECT_ROOT
+from arena.storage import migrate
+from arena.storage.session import make_engine
 
 DB_UPGRADE = ["db", "upgrade"]
 SERVE = ["serve", "--no-worker"]

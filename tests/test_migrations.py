@@ -7,10 +7,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, MetaData, String, inspect, text
 
-from arena.errors import DatabaseError
-from arena.runtime import Database
-from storage import migrate
-from storage.models import Base
+from arena.bootstrap.database import Database
+from arena.kernel.errors import DatabaseError
+from arena.storage import migrate
+from arena.storage.models import Base
 
 BRIEF_TABLES = {
     "ai_agent_profiles",

@@ -8,14 +8,14 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from arena.settings import PROJECT_ROOT
-from ui.access import SESSION_KEY
+from arena.faces.web.paths import APP_SCRIPT
+from arena.faces.web.widgets.access import SESSION_KEY
 
 PAGES = [
-    ("pages/overview.py", "Overview"),
-    ("pages/run_details.py", "Run Details"),
-    ("pages/leaderboard.py", "Leaderboard"),
-    ("pages/profiles.py", "Profiles"),
+    ("screens/overview.py", "Overview"),
+    ("screens/run_details.py", "Run Details"),
+    ("screens/leaderboard.py", "Leaderboard"),
+    ("screens/profiles.py", "Profiles"),
 ]
 
 
@@ -30,7 +30,7 @@ def _texts(at: AppTest) -> str:
 
 @pytest.mark.parametrize(("page", "title"), PAGES, ids=[p[1] for p in PAGES])
 def test_page_renders_empty_state_on_an_empty_database(app_env: str, page: str, title: str) -> None:
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
     at.session_state[SESSION_KEY] = True  # signed in (tests/test_sign_in.py covers the gate itself)
     at.run()
     at.switch_page(page)
@@ -57,7 +57,7 @@ def test_unreachable_database_is_reported_not_raised(monkeypatch: pytest.MonkeyP
     monkeypatch.chdir(tmp_path)
     st.cache_resource.clear()
     try:
-        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=30)
+        at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
         at.session_state[SESSION_KEY] = True
         at.run()
     finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from arena.settings import PROJECT_ROOT
+from arena.engine.config.settings import PROJECT_ROOT
 
 RUNTIME = PROJECT_ROOT / "requirements.txt"
 DEV = PROJECT_ROOT / "requirements-dev.txt"

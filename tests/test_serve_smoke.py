@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from arena.settings import PROJECT_ROOT
-from storage import migrate
-from storage.session import make_engine
+from arena.engine.config.settings import PROJECT_ROOT
+from arena.storage import migrate
+from arena.storage.session import make_engine
 
 pytestmark = pytest.mark.slow
 

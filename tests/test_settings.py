@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from arena.errors import ConfigurationError
-from arena.settings import Settings, load_settings
+from arena.engine.config.settings import Settings, load_settings
+from arena.kernel.errors import ConfigurationError
 
 SECRETS = {
     "OPENROUTER_API_KEY": "sk-or-secret-1111",

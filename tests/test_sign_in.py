@@ -9,7 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from arena.access import mint_token
+from arena.engine.access import mint_token
+from arena.faces.web.paths import APP_SCRIPT
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "dashboard-admin-token-for-tests-123"
@@ -25,7 +26,7 @@ def app_env(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def app() -> AppTest:
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    return AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
 
 
 def shows_dashboard(at: AppTest) -> bool:

@@ -11,9 +11,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
-from arena.errors import ConfigurationError
-from arena.runtime import Database
-from storage.models import (
+from arena.bootstrap.database import Database
+from arena.kernel.errors import ConfigurationError
+from arena.storage.models import (
     AgentDecision,
     AgentProfile,
     AgentProfileVersion,
@@ -22,7 +22,7 @@ from storage.models import (
     Consensus,
     OrderIntent,
 )
-from storage.session import make_engine, parse_database_url, redact_url, transaction
+from arena.storage.session import make_engine, parse_database_url, redact_url, transaction
 
 
 def _profile_version(session: Session) -> AgentProfileVersion:

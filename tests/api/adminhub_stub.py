@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from arena.access import mint_token
+from arena.engine.access import mint_token
 
 HOST_PAGE = Path(__file__).resolve().parent.parent / "support" / "adminhub_host.html"
 COOKIE = "adminhub_session"

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
-from api import ApiContext, build_api
-from arena.runtime import Database
-from arena.settings import Settings
+from arena.bootstrap.database import Database
+from arena.engine.config.settings import Settings
+from arena.faces.web.api import ApiContext, build_api
 from tests.engine.harness import make_settings
 
 TOKEN = "adm-Tok3n-5ecret-7f3a9c"

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from arena.profiles import ProfileSpec
-from arena.runtime import Database
-from storage.models import ArenaRun, RunRequest
-from storage.repositories.profiles import upsert_profile
-from storage.repositories.runs import create_run
+from arena.bootstrap.database import Database
+from arena.engine.config.profiles import ProfileSpec
+from arena.storage.models import ArenaRun, RunRequest
+from arena.storage.repositories.profiles import upsert_profile
+from arena.storage.repositories.runs import create_run
 
 LLM_BASE = "http://127.0.0.1:9/v1"  # never called: POST /run only enqueues
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from arena.settings import PROJECT_ROOT
+from arena.engine.config.settings import PROJECT_ROOT
 from tests.api.processes import free_port, running, wait_for
 
 CONFIG = PROJECT_ROOT / "deploy" / "nginx" / "arena.conf"

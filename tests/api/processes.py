@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from arena.settings import PROJECT_ROOT
+from arena.engine.config.settings import PROJECT_ROOT
 
 STARTUP_TIMEOUT_S = 60
 

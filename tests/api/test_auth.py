@@ -6,8 +6,8 @@ import hmac
 
 import pytest
 
-from api import ROUTES
-from arena.runtime import Database
+from arena.bootstrap.database import Database
+from arena.faces.web.api import ROUTES
 from tests.api.conftest import AUTH, TOKEN, CheckedClient, api_settings, checked_client
 
 PROTECTED = [(method, path.replace("{run_id}", "0" * 32)) for method, path, _, public in ROUTES if not public]
@@ -68,7 +68,7 @@ def test_the_token_is_compared_in_constant_time(sqlite_client: CheckedClient, mo
         seen.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr("api.auth.hmac.compare_digest", spy)
+    monkeypatch.setattr("arena.faces.web.api.auth.hmac.compare_digest", spy)
     assert sqlite_client.get("/runs", headers={"Authorization": "Bearer nope"}).status_code == 401
     assert sqlite_client.get("/runs", headers=AUTH).status_code == 200
     assert seen == [(b"nope", TOKEN.encode()), (TOKEN.encode(), TOKEN.encode())]

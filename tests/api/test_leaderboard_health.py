@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from arena.runtime import Database
-from storage.leaderboard_read import WINDOWS
-from storage.models import Strategy, WorkerHeartbeat
-from storage.repositories.outcomes import save_snapshot
+from arena.bootstrap.database import Database
+from arena.storage.models import Strategy, WorkerHeartbeat
+from arena.storage.read.leaderboard import WINDOWS
+from arena.storage.repositories.outcomes import save_snapshot
 from tests.api.conftest import AUTH, CheckedClient, api_settings, checked_client
 from tests.api.helpers import add_run
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-from api import ROUTES
+from arena.faces.web.api import ROUTES
 from tests.api.conftest import AUTH, CheckedClient
 
 
@@ -59,7 +59,7 @@ def test_an_unexpected_failure_is_a_500_without_details(
     def explode(**_: Any) -> None:
         raise RuntimeError("boom: postgresql://arena:db-pass-123@db/arena sk-leaky-key")
 
-    monkeypatch.setattr("api.runs.list_runs", explode)
+    monkeypatch.setattr("arena.faces.web.api.runs.list_runs", explode)
     response = sqlite_client.get("/runs", headers=AUTH)
     assert response.status_code == 500
     body = response.json()

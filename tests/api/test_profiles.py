@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from arena.runtime import Database
-from storage.models import AgentProfile, AgentProfileVersion, SettingsAudit
+from arena.bootstrap.database import Database
+from arena.storage.models import AgentProfile, AgentProfileVersion, SettingsAudit
 from tests.api.conftest import AUTH, CheckedClient
 
 SPEC: dict[str, Any] = {

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from arena.runtime import Database
-from storage.models import ArenaRun, RunRequest
+from arena.bootstrap.database import Database
+from arena.storage.models import ArenaRun, RunRequest
 from tests.api.conftest import AUTH, CheckedClient, api_settings, checked_client
 from tests.api.helpers import add_profile, counts
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from arena.runtime import Database
-from storage.models import BrokerOrder, Fill, OutcomeLink
+from arena.bootstrap.database import Database
+from arena.storage.models import BrokerOrder, Fill, OutcomeLink
 from tests.api.conftest import AUTH, CheckedClient
 from tests.api.helpers import add_run
 from tests.engine.factories import decision_json

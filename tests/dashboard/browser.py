@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from arena.runtime import Database
-from arena.settings import PROJECT_ROOT
+from arena.bootstrap.database import Database
+from arena.engine.config.settings import PROJECT_ROOT
 from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 
 STARTUP_TIMEOUT_S = 60
@@ -134,7 +134,7 @@ class Site:
 def signed(base: str, path: str) -> str:
     """A page URL carrying a fresh AdminHub-style sign-in token (`?auth=`, see arena.access), as every full page
     load starts a new dashboard session."""
-    from arena.access import mint_token
+    from arena.engine.access import mint_token
 
     joiner = "&" if "?" in path else "?"
     return f"{base}/{path}{joiner}auth={mint_token(ADMIN_TOKEN)}"

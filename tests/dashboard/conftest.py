@@ -12,15 +12,15 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from arena.runtime import Database
-from arena.settings import PROJECT_ROOT
-from storage.session import make_engine, session_factory
+from arena.bootstrap.database import Database
+from arena.faces.web.paths import APP_SCRIPT
+from arena.faces.web.widgets.access import SESSION_KEY
+from arena.storage.session import make_engine, session_factory
 from tests.conftest import APP_ENV_NAMES
 from tests.dashboard.populate import populate
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.databases import TemplateDatabases
 from tests.support.llm_server import LLMServer
-from ui.access import SESSION_KEY
 
 CONFIGURED = {
     "OPENAI_API_KEY": "sk-test-openai-key-123",
@@ -95,7 +95,7 @@ def read_only(shared_populated: Shared, monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 def open_page(page: str, *, query: dict[str, str] | None = None) -> AppTest:
     """Run the frame, switch to `page` (with query params), and fail on any exception."""
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(APP_SCRIPT), default_timeout=60)
     at.session_state[SESSION_KEY] = True  # signed in (ui.access), as AdminHub's sign-in link would do
     for key, value in (query or {}).items():
         at.query_params[key] = value

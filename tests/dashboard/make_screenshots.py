@@ -14,10 +14,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from arena.runtime import Database
-from arena.settings import PROJECT_ROOT
-from storage import migrate
-from storage.session import make_engine, session_factory
+from arena.bootstrap.database import Database
+from arena.engine.config.settings import PROJECT_ROOT
+from arena.storage import migrate
+from arena.storage.session import make_engine, session_factory
 from tests.dashboard.browser import WORKER_START_S, browser_page, live_env, require_chromium, serve, settle, signed
 from tests.dashboard.populate import open_market, populate, script_agents
 from tests.support.alpaca_server import AlpacaServer

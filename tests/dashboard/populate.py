@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from arena.market.snapshot import MarketSnapshot, PortfolioState
-from arena.profile_service import save_profile
-from arena.profiles import ProfileSpec
-from arena.runtime import Database
-from arena.settings import Settings
-from arena.strategies import StrategySpec
-from storage.repositories.strategies import upsert_strategy
+from arena.bootstrap.database import Database
+from arena.engine.config.profile_service import save_profile
+from arena.engine.config.profiles import ProfileSpec
+from arena.engine.config.settings import Settings
+from arena.engine.config.strategies import StrategySpec
+from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
+from arena.storage.repositories.strategies import upsert_strategy
 from tests.engine.factories import portfolio, snapshot
 from tests.engine.harness import FixedMarket, make_settings, run_arena
 from tests.support.alpaca_server import AlpacaServer
@@ -249,7 +249,7 @@ def populate(db: Database, llm: LLMServer, broker: AlpacaServer | None = None) -
     add_strategy(db)
     summaries = [run_scenario(db, llm, settings, s) for s in scenarios()]
     if broker is not None:
-        from arena.execution.reconcile import reconcile_orders
+        from arena.engine.execution.reconcile import reconcile_orders
 
         for _ in range(3):  # the loopback moves an order one step per read: accepted → partially → filled
             reconcile_orders(sessions=db.sessions, settings=settings)

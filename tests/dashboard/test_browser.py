@@ -14,10 +14,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from arena.run_service import start_run
-from arena.runtime import Database
-from storage.models import AgentProfile, ArenaRun, RunRequest
-from storage.session import make_engine, session_factory
+from arena.bootstrap.database import Database
+from arena.engine.runs.service import start_run
+from arena.storage.models import AgentProfile, ArenaRun, RunRequest
+from arena.storage.session import make_engine, session_factory
 from tests.dashboard.browser import Site, browser_page, require_chromium, serve, settle
 from tests.dashboard.populate import populate
 from tests.engine.harness import make_settings

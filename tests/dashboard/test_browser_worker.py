@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from arena.runtime import Database
-from storage.models import ArenaRun
-from storage.session import make_engine, session_factory
+from arena.bootstrap.database import Database
+from arena.storage.models import ArenaRun
+from arena.storage.session import make_engine, session_factory
 from tests.dashboard.browser import WORKER_START_S, Site, browser_page, live_env, require_chromium, serve, settle
 from tests.dashboard.populate import add_profiles, open_market, script_agents
 from tests.support.alpaca_server import AlpacaServer

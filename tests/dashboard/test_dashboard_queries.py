@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from arena.guardrail_config import update_config
-from arena.run_service import start_run
-from arena.runtime import Database
-from storage.dashboard_queries import (
+from arena.bootstrap.database import Database
+from arena.engine.config.guardrails import update_config
+from arena.engine.runs.service import start_run
+from arena.storage.models import AgentDecision, CostTelemetry, WorkerHeartbeat
+from arena.storage.read.dashboard import (
     audit_log,
     cost_over_time,
     execution_trail,
@@ -23,7 +24,6 @@ from storage.dashboard_queries import (
     run_rates,
     worker_heartbeats,
 )
-from storage.models import AgentDecision, CostTelemetry, WorkerHeartbeat
 from tests.dashboard.conftest import Shared
 from tests.dashboard.populate import (
     CHEAP_OPENAI,

@@ -10,9 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from arena.settings import PROJECT_ROOT
+from arena.engine.config.settings import PROJECT_ROOT
+from arena.faces.web.paths import APP_SCRIPT, SCREENS_DIR
 
-PAGES = sorted((PROJECT_ROOT / "pages").glob("*.py"))
+PAGES = sorted(SCREENS_DIR.glob("*.py"))
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\s|(?<![.\w])(select|text|update|delete|insert)\(")
 
 
@@ -49,8 +50,8 @@ def test_rendering_every_page_never_imports_litellm(sqlite_url: str, tmp_path: P
     script = f"""
 import sys
 from streamlit.testing.v1 import AppTest
-for page in {[f"pages/{p.name}" for p in PAGES]!r}:
-    at = AppTest.from_file({str(PROJECT_ROOT / "app.py")!r}, default_timeout=60)
+for page in {[f"screens/{p.name}" for p in PAGES]!r}:
+    at = AppTest.from_file({str(APP_SCRIPT)!r}, default_timeout=60)
     at.session_state["arena_signed_in"] = True
     at.run()
     at.switch_page(page)

@@ -10,11 +10,11 @@ from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from arena.market.data import fetch_daily_bars
-from arena.outcomes.leaderboard import materialize
-from arena.outcomes.scoring import score_due
-from arena.runtime import Database
-from storage.repositories.outcomes import load_snapshot
+from arena.adapters.alpaca.market_data import fetch_daily_bars
+from arena.bootstrap.database import Database
+from arena.engine.outcomes.leaderboard import materialize
+from arena.engine.outcomes.scoring import score_due
+from arena.storage.repositories.outcomes import load_snapshot
 from tests.dashboard.conftest import texts
 from tests.engine.factories import decision_json, snapshot
 from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, FixedMarket, add_profiles, make_settings, run_arena
@@ -55,7 +55,7 @@ def scored_board(db: Database, llm: LLMServer, market: AlpacaServer, *, min_samp
 
 def _draw(board: dict[str, Any]) -> AppTest:
     def script(board):  # type: ignore[no-untyped-def]  # its source runs alone: no annotations to resolve
-        from ui.leaderboard import render_board
+        from arena.faces.web.widgets.leaderboard import render_board
 
         render_board(board)
 

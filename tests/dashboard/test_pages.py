@@ -5,20 +5,20 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from arena.runtime import Database
-from storage.models import AgentProfile, AgentProfileVersion, ArenaRun, RunRequest
+from arena.bootstrap.database import Database
+from arena.storage.models import AgentProfile, AgentProfileVersion, ArenaRun, RunRequest
 from tests.dashboard.conftest import Shared, button, open_page, query_param, texts
 from tests.dashboard.populate import CHEAP_OPENAI, CHEAP_OR, add_profiles, decision
 from tests.engine.harness import make_settings, run_arena
 from tests.support.llm_server import LLMServer, Reply
 
 PAGES = [
-    "pages/overview.py",
-    "pages/run_details.py",
-    "pages/manual_run.py",
-    "pages/leaderboard.py",
-    "pages/profiles.py",
-    "pages/guardrails.py",
+    "screens/overview.py",
+    "screens/run_details.py",
+    "screens/manual_run.py",
+    "screens/leaderboard.py",
+    "screens/profiles.py",
+    "screens/guardrails.py",
 ]
 
 
@@ -29,13 +29,13 @@ def test_every_page_on_an_empty_database_shows_no_rows_and_no_error(app_env: str
     for frame in at.dataframe:
         assert len(frame.value) == 0, f"{page} shows rows on an empty database"
     assert not at.metric or all(str(m.value) in ("0", "—", "") for m in at.metric)
-    if page != "pages/guardrails.py":  # guardrails shows the defaults it would apply, and the empty lists
+    if page != "screens/guardrails.py":  # guardrails shows the defaults it would apply, and the empty lists
         assert "Setup checklist" in texts(at)
 
 
 def test_overview_populated_shows_tiles_runs_and_chart(read_only: Shared) -> None:
     populated = read_only.runs
-    at = open_page("pages/overview.py")
+    at = open_page("screens/overview.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Runs today"] == "5"
     assert metrics["Powerful calls today"] == "2 / 25"
@@ -57,7 +57,7 @@ def test_run_details_of_an_escalated_run(read_only: Shared) -> None:
     populated = read_only.runs
     run = populated[1]
     assert run["escalated"]
-    at = open_page("pages/run_details.py", query={"run": run["run_id"]})
+    at = open_page("screens/run_details.py", query={"run": run["run_id"]})
     assert not at.error
     lines = [line.rsplit("  ", 1) for c in at.code[:3] for line in str(c.value).splitlines()]
     facts = {k.strip(): v.strip() for k, v in lines}
@@ -77,7 +77,7 @@ def test_run_details_of_an_escalated_run(read_only: Shared) -> None:
 def test_run_details_order_fills_and_guardrails(read_only: Shared) -> None:
     populated = read_only.runs
     run = populated[0]
-    at = open_page("pages/run_details.py", query={"run": run["run_id"]})
+    at = open_page("screens/run_details.py", query={"run": run["run_id"]})
     body = texts(at)
     assert "All 11 checks passed." in body
     frames = [df.value for df in at.dataframe]
@@ -89,10 +89,10 @@ def test_run_details_order_fills_and_guardrails(read_only: Shared) -> None:
 
 def test_run_details_debate_rounds_and_repair(read_only: Shared) -> None:
     populated = read_only.runs
-    debate = open_page("pages/run_details.py", query={"run": populated[2]["run_id"]})
+    debate = open_page("screens/run_details.py", query={"run": populated[2]["run_id"]})
     assert "Debate rounds (1)" in [e.label for e in debate.expander]
     assert "Agree after debate: trend broke." in texts(debate, "text")
-    repaired = open_page("pages/run_details.py", query={"run": populated[4]["run_id"]})
+    repaired = open_page("screens/run_details.py", query={"run": populated[4]["run_id"]})
     assert "repaired" in texts(repaired, "markdown")
     assert any('"confidence": "high"' in str(c.value) for c in repaired.code)  # the raw reply, as code text
 
@@ -103,7 +103,7 @@ def test_model_text_is_never_rendered_as_markdown_or_html(app_env: str, database
     llm.on(CHEAP_OPENAI, Reply(decision("BUY", 0.8, rationale=hostile, flags=["<script>x</script>"])))
     llm.on(CHEAP_OR, Reply(decision("BUY", 0.8, rationale=hostile), cost=0.0001))
     run = run_arena(database, make_settings())
-    at = open_page("pages/run_details.py", query={"run": run["run_id"]})
+    at = open_page("screens/run_details.py", query={"run": run["run_id"]})
     assert hostile in texts(at, "text")
     for kind in ("markdown", "caption", "info", "warning", "success", "error", "title", "subheader"):
         for element in at.get(kind):
@@ -113,9 +113,9 @@ def test_model_text_is_never_rendered_as_markdown_or_html(app_env: str, database
 
 def test_run_details_unknown_run_and_picker(read_only: Shared) -> None:
     populated = read_only.runs
-    at = open_page("pages/run_details.py", query={"run": "0" * 32})
+    at = open_page("screens/run_details.py", query={"run": "0" * 32})
     assert "Run not found" in texts(at, "warning")
-    picker = open_page("pages/run_details.py")
+    picker = open_page("screens/run_details.py")
     assert len(picker.selectbox[0].options) == 5
     picker.selectbox[0].select_index(0).run()
     assert query_param(picker, "run") == populated[-1]["run_id"]
@@ -123,18 +123,18 @@ def test_run_details_unknown_run_and_picker(read_only: Shared) -> None:
 
 def test_run_details_of_a_queued_run_says_so(configured: str, database: Database, llm: LLMServer) -> None:
     add_profiles(database, llm)
-    at = open_page("pages/manual_run.py")
+    at = open_page("screens/manual_run.py")
     at.text_input[0].input("AAPL, msft")
     button(at, "Queue run").click().run()
     run_id = query_param(at, "run")
-    details = open_page("pages/run_details.py", query={"run": run_id})
+    details = open_page("screens/run_details.py", query={"run": run_id})
     assert "This run is queued" in texts(details, "info")
     assert "No consensus recorded" in texts(details, "info")
 
 
 def test_manual_run_queues_and_reports_a_down_worker(configured: str, database: Database, llm: LLMServer) -> None:
     add_profiles(database, llm)
-    at = open_page("pages/manual_run.py")
+    at = open_page("screens/manual_run.py")
     at.text_input[0].input("AAPL, msft")
     at.multiselect[0].select("cheap_tech_analyst").select("cheap_risk_manager")
     button(at, "Queue run").click().run()
@@ -159,7 +159,7 @@ def test_manual_run_queues_and_reports_a_down_worker(configured: str, database: 
 
 def test_manual_run_invalid_request_stores_nothing(configured: str, database: Database, llm: LLMServer) -> None:
     add_profiles(database, llm)
-    at = open_page("pages/manual_run.py")
+    at = open_page("screens/manual_run.py")
     at.text_input[0].input("AAPL, not a symbol!")
     button(at, "Queue run").click().run()
     assert "Not queued" in texts(at, "error")
@@ -169,7 +169,7 @@ def test_manual_run_invalid_request_stores_nothing(configured: str, database: Da
 
 def test_manual_run_without_provider_keys_says_what_to_set(app_env: str, database: Database, llm: LLMServer) -> None:
     add_profiles(database, llm)
-    at = open_page("pages/manual_run.py")
+    at = open_page("screens/manual_run.py")
     at.text_input[0].input("AAPL")
     button(at, "Queue run").click().run()
     assert "OPENAI_API_KEY" in texts(at, "error")
@@ -178,7 +178,7 @@ def test_manual_run_without_provider_keys_says_what_to_set(app_env: str, databas
 
 
 def test_leaderboard_is_honest_about_missing_scores(read_only: Shared) -> None:
-    at = open_page("pages/leaderboard.py")
+    at = open_page("screens/leaderboard.py")
     assert "Not enough data" in texts(at, "info")
     assert "5 runs, 5 decisions" in texts(at, "caption")
     assert "Setup checklist" not in texts(at)
@@ -201,7 +201,7 @@ def _profile_versions(db: Database, name: str) -> list[AgentProfileVersion]:
 
 
 def test_profile_create_invalid_then_valid(app_env: str, database: Database) -> None:
-    at = open_page("pages/profiles.py")
+    at = open_page("screens/profiles.py")
     at.text_input(key="pf_name").input("Bad Name!")
     at.text_input(key="pf_model").input("gpt-4o-mini")
     at.text_input(key="pf_daily_budget_usd").input("lots")
@@ -229,7 +229,7 @@ def test_profile_create_invalid_then_valid(app_env: str, database: Database) -> 
 
 def test_profile_edit_preset_toggle_and_history(app_env: str, database: Database, llm: LLMServer) -> None:
     add_profiles(database, llm)
-    at = open_page("pages/profiles.py")
+    at = open_page("screens/profiles.py")
     table = at.dataframe[0].value
     assert list(table["name"]) == ["cheap_risk_manager", "cheap_tech_analyst", "power_macro_judge"]
     at.selectbox(key="pf_target").select("cheap_tech_analyst").run()
@@ -266,9 +266,9 @@ def test_profile_edit_preset_toggle_and_history(app_env: str, database: Database
 
 
 def test_guardrails_save_validate_kill_switch_and_audit(app_env: str, database: Database) -> None:
-    from arena.guardrail_config import load_config
+    from arena.engine.config.guardrails import load_config
 
-    at = open_page("pages/guardrails.py")
+    at = open_page("screens/guardrails.py")
     inputs = {n.label: n for n in at.number_input}
     inputs["min confidence"].set_value(0.7)
     inputs["max power calls per day"].set_value(10)
@@ -301,9 +301,9 @@ def test_guardrails_save_validate_kill_switch_and_audit(app_env: str, database: 
 
 
 def test_strategy_create_invalid_then_valid_and_switch(app_env: str, database: Database) -> None:
-    from storage.repositories.strategies import list_strategies
+    from arena.storage.repositories.strategies import list_strategies
 
-    at = open_page("pages/guardrails.py")
+    at = open_page("screens/guardrails.py")
     form = {t.label: t for t in at.text_input}
     form["Name"].input("tech_daily")
     form["Universe (symbols, comma-separated)"].input("AAPL, MSFT")

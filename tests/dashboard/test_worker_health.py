@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from arena.runtime import Database
-from storage.repositories.worker import db_now, record_heartbeat
-from ui.worker import worker_health
+from arena.bootstrap.database import Database
+from arena.faces.web.widgets.worker import worker_health
+from arena.storage.repositories.worker import db_now, record_heartbeat
 
 
 def beat(db: Database, role: str) -> None:

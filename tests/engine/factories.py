@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from arena.decision import AgentDecision, Sizing
-from arena.market.snapshot import Indicators, MarketSnapshot, PortfolioState, SymbolSnapshot
+from arena.engine.decide.decision import AgentDecision, Sizing
+from arena.engine.market.snapshot import Indicators, MarketSnapshot, PortfolioState, SymbolSnapshot
 
 AS_OF = datetime(2026, 11, 20, 21, 0, tzinfo=UTC)
 

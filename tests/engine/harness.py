@@ -6,16 +6,16 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
-from arena.llm.gateway import LLMGateway
-from arena.llm.prices import PriceTable
-from arena.llm.telemetry import DatabaseTelemetrySink
-from arena.market.snapshot import MarketSnapshot, PortfolioState
-from arena.profiles import ProfileSpec
-from arena.run_service import execute_run, start_run
-from arena.runtime import Database
-from arena.settings import Settings
-from storage.repositories.profiles import upsert_profile
-from storage.run_report import run_summary
+from arena.adapters.llm.gateway import LLMGateway
+from arena.adapters.llm.prices import PriceTable
+from arena.bootstrap.database import Database
+from arena.engine.config.profiles import ProfileSpec
+from arena.engine.config.settings import Settings
+from arena.engine.llm.telemetry import DatabaseTelemetrySink
+from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
+from arena.engine.runs.service import execute_run, start_run
+from arena.storage.read.run_report import run_summary
+from arena.storage.repositories.profiles import upsert_profile
 from tests.engine.factories import portfolio, snapshot
 from tests.support.llm_server import LLMServer
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from arena.runtime import Database
-from storage.models import ArenaRun, BrokerOrder, OutcomeLink
+from arena.bootstrap.database import Database
+from arena.storage.models import ArenaRun, BrokerOrder, OutcomeLink
 from tests.engine.factories import decision_json
 from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, add_profiles
 from tests.support.alpaca_server import AlpacaServer

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from arena.consensus import Vote, decide
-from arena.escalation import escalation_reasons, portfolio_delta_pct
-from arena.guardrail_config import GuardrailConfig
+from arena.engine.config.guardrails import GuardrailConfig
+from arena.engine.decide.consensus import Vote, decide
+from arena.engine.decide.escalation import escalation_reasons, portfolio_delta_pct
 from tests.engine.factories import decision, portfolio, snapshot
 
 CFG = GuardrailConfig()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from arena.decision import decision_json_schema, parse_decision
+from arena.engine.decide.decision import decision_json_schema, parse_decision
 from tests.engine.factories import decision_dict, decision_json
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from arena.runtime import Database
-from storage.repositories.budget import claim_power_call, power_calls_used
+from arena.bootstrap.database import Database
+from arena.storage.repositories.budget import claim_power_call, power_calls_used
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from arena.guardrail_config import update_config
-from arena.runtime import Database
-from storage.models import AgentDecision, ArenaRun, Consensus, CostTelemetry, PowerCallBudget, Snapshot
+from arena.bootstrap.database import Database
+from arena.engine.config.guardrails import update_config
+from arena.storage.models import AgentDecision, ArenaRun, Consensus, CostTelemetry, PowerCallBudget, Snapshot
 from tests.engine.factories import decision_json, snapshot
 from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, FixedMarket, add_profiles, make_settings, run_arena
 from tests.support.alpaca_server import AlpacaServer

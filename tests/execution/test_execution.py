@@ -8,16 +8,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from arena.decision import Sizing
-from arena.execution.pipeline import client_order_id_for, execute_decision
-from arena.execution.reconcile import reconcile_orders
-from arena.execution.sizing import size_order
-from arena.guardrail_config import GuardrailConfig
-from arena.market.snapshot import PortfolioState, Position
-from arena.runtime import Database
-from arena.settings import Settings
-from storage.models import BrokerOrder, Consensus, Fill, OutcomeLink, PositionSnapshot
-from storage.repositories import runs
+from arena.bootstrap.database import Database
+from arena.engine.config.guardrails import GuardrailConfig
+from arena.engine.config.settings import Settings
+from arena.engine.decide.decision import Sizing
+from arena.engine.execution.pipeline import client_order_id_for, execute_decision
+from arena.engine.execution.reconcile import reconcile_orders
+from arena.engine.execution.sizing import size_order
+from arena.engine.market.snapshot import PortfolioState, Position
+from arena.storage.models import BrokerOrder, Consensus, Fill, OutcomeLink, PositionSnapshot
+from arena.storage.repositories import runs
 from tests.engine.factories import AS_OF, portfolio, snapshot
 from tests.support.alpaca_server import AlpacaServer, settings_for
 
@@ -126,7 +126,7 @@ def test_each_failing_check_blocks_and_sends_nothing(
     if kwargs.pop("spend", False):
         from decimal import Decimal
 
-        from storage.models import CostTelemetry
+        from arena.storage.models import CostTelemetry
 
         with db.sessions() as s, s.begin():
             s.add(
@@ -250,7 +250,7 @@ def test_hang_on_every_try_leaves_unknown_then_reconcile_repairs(db: Database, b
 
 
 def test_same_decision_twice_is_still_one_order(db: Database, broker: AlpacaServer) -> None:
-    from arena.execution.pipeline import submit_idempotently
+    from arena.engine.execution.pipeline import submit_idempotently
 
     _, decision_id = execute(db, settings_for(broker))
     again = submit_idempotently(
@@ -303,7 +303,7 @@ def test_reconcile_records_partial_then_full_fills_and_snapshots(db: Database, b
 
 
 def test_order_unknown_to_the_broker_is_flagged_not_assumed_flat(db: Database, broker: AlpacaServer) -> None:
-    from storage.repositories import orders
+    from arena.storage.repositories import orders
 
     decision_id, trace_id = new_decision(db)
     with db.sessions() as s, s.begin():

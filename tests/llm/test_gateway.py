@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from arena.errors import ConfigurationError
-from arena.llm.gateway import LLMGateway, scrub
-from arena.llm.prices import ModelPrice, PriceTable
-from arena.llm.telemetry import DatabaseTelemetrySink
-from arena.llm.types import LLMCall, LLMCallResult, Provider
-from arena.market.snapshot import canonical_json, sha256_hex
-from arena.runtime import Database
-from arena.settings import PROJECT_ROOT, Settings
-from storage.models import CostTelemetry
+from arena.adapters.llm.gateway import LLMGateway, scrub
+from arena.adapters.llm.prices import ModelPrice, PriceTable
+from arena.bootstrap.database import Database
+from arena.engine.config.settings import PROJECT_ROOT, Settings
+from arena.engine.llm.telemetry import DatabaseTelemetrySink
+from arena.engine.llm.types import LLMCall, LLMCallResult, Provider
+from arena.engine.market.snapshot import canonical_json, sha256_hex
+from arena.kernel.errors import ConfigurationError
+from arena.storage.models import CostTelemetry
 from tests.support.llm_server import LLMServer, Reply
 
 OPENAI_KEY = "sk-test-openai-0123456789abcdef"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from arena.errors import GiveUpAndRecord, InvalidRequestError, RetryLater
-from arena.market import broker
-from arena.market.broker import DuplicateClientOrderId
-from arena.settings import Settings
+from arena.adapters.alpaca import broker
+from arena.adapters.alpaca.broker import DuplicateClientOrderId
+from arena.engine.config.settings import Settings
+from arena.kernel.errors import GiveUpAndRecord, InvalidRequestError, RetryLater
 from tests.support.alpaca_server import AlpacaServer, settings_for
 
 

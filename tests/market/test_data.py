@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from arena.errors import ConfigurationError, GiveUpAndRecord, InvalidRequestError, RetryLater
-from arena.market.data import fetch_market_snapshot, fetch_portfolio
-from arena.market.indicators import compute_indicators
-from arena.market.snapshot import Position, canonical_json, sha256_hex
-from arena.settings import Settings
+from arena.adapters.alpaca.market_data import fetch_market_snapshot, fetch_portfolio
+from arena.engine.config.settings import Settings
+from arena.engine.market.indicators import compute_indicators
+from arena.engine.market.snapshot import Position, canonical_json, sha256_hex
+from arena.kernel.errors import ConfigurationError, GiveUpAndRecord, InvalidRequestError, RetryLater
 from tests.support.alpaca_server import AlpacaServer, settings_for
 
 NOW = datetime(2025, 3, 15, 12, tzinfo=UTC)  # the server's bars end on Friday 2025-03-14

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from arena.market.indicators import (
+from arena.engine.market.indicators import (
     DEFAULT_VOL_THRESHOLD_PCT,
     atr,
     classify_regime,
@@ -18,7 +18,7 @@ from arena.market.indicators import (
     rsi,
     sma,
 )
-from arena.market.snapshot import Bar, Indicators
+from arena.engine.market.snapshot import Bar, Indicators
 
 
 def _bar(i: int, h: float, low: float, c: float) -> Bar:

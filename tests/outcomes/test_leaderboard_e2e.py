@@ -11,17 +11,18 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from arena.market.data import fetch_daily_bars
-from arena.outcomes.leaderboard import materialize
-from arena.outcomes.scoring import score_due
-from arena.runtime import Database
-from storage.repositories.outcomes import load_snapshot
+from arena.adapters.alpaca.market_data import fetch_daily_bars
+from arena.bootstrap.database import Database
+from arena.engine.outcomes.leaderboard import materialize
+from arena.engine.outcomes.scoring import score_due
+from arena.faces.web.paths import APP_SCRIPT
+from arena.faces.web.widgets.access import SESSION_KEY
+from arena.storage.repositories.outcomes import load_snapshot
 from tests.api.conftest import AUTH, api_settings, checked_client
 from tests.engine.factories import decision_json, snapshot
 from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, FixedMarket, add_profiles, make_settings, run_arena
 from tests.support.alpaca_server import AlpacaServer, settings_for
 from tests.support.llm_server import LLMServer, Reply
-from ui.access import SESSION_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY = datetime.now(UTC).replace(hour=21, minute=0, second=0, microsecond=0) - timedelta(days=14)
@@ -121,10 +122,10 @@ def _leaderboard_page(db_url: str) -> AppTest:
     st.cache_resource.clear()
     st.cache_data.clear()
     try:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+        at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
         at.session_state[SESSION_KEY] = True
         at.run()
-        at.switch_page("pages/leaderboard.py")
+        at.switch_page("screens/leaderboard.py")
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         return at

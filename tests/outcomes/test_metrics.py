@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from arena.outcomes.metrics import (
+from arena.engine.outcomes.metrics import (
     FillEvent,
     Lot,
     bootstrap_ci,

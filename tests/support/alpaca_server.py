@@ -24,8 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from arena.market.snapshot import Bar, Position
-from arena.settings import Settings
+from arena.engine.config.settings import Settings
+from arena.engine.market.snapshot import Bar, Position
 
 ORDER_FLOWS: dict[str, tuple[str, ...]] = {
     "fill": ("accepted", "partially_filled", "filled"),

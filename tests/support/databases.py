@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from storage import migrate
-from storage.session import make_engine
+from arena.storage import migrate
+from arena.storage.session import make_engine
 
 PG_ADMIN_URL = os.environ.get("ARENA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

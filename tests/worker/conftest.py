@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from arena.runtime import Database
-from storage.session import make_engine, session_factory
+from arena.bootstrap.database import Database
+from arena.storage.session import make_engine, session_factory
 from tests.engine.harness import add_profiles
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.databases import TemplateDatabases

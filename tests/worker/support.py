@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
-from arena.run_service import start_run
-from arena.runtime import Database
-from arena.settings import PROJECT_ROOT
-from storage.models import ArenaRun, CostTelemetry, RunRequest, WorkerHeartbeat
+from arena.bootstrap.database import Database
+from arena.engine.config.settings import PROJECT_ROOT
+from arena.engine.runs.service import start_run
+from arena.storage.models import ArenaRun, CostTelemetry, RunRequest, WorkerHeartbeat
 from tests.engine.factories import decision_json
 from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, make_settings
 from tests.support.alpaca_server import AlpacaServer

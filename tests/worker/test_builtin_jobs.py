@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from arena.execution.pipeline import client_order_id_for, submit_idempotently
-from arena.runtime import Database
-from jobs.periodic import JobContext, periodic_jobs
-from storage.models import Consensus, LeaderboardSnapshot
-from storage.repositories import orders, runs
+from arena.bootstrap.database import Database
+from arena.engine.execution.pipeline import client_order_id_for, submit_idempotently
+from arena.storage.models import Consensus, LeaderboardSnapshot
+from arena.storage.repositories import orders, runs
+from arena.worker.periodic import JobContext, periodic_jobs
 from tests.support.alpaca_server import AlpacaServer, settings_for
 
 

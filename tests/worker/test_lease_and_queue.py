@@ -9,11 +9,12 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
-from arena import run_queue, worker_lease
-from arena.runtime import Database
-from storage.models import ArenaRun, RunRequest, WorkerLease
-from storage.repositories import runs as run_repo
-from storage.types import utcnow
+from arena.bootstrap.database import Database
+from arena.engine.runs import lease as worker_lease
+from arena.engine.runs import queue as run_queue
+from arena.kernel.clock import utcnow
+from arena.storage.models import ArenaRun, RunRequest, WorkerLease
+from arena.storage.repositories import runs as run_repo
 
 T = TypeVar("T")
 ME, OTHER = "worker:host:1:aaaaaa", "worker:host:2:bbbbbb"

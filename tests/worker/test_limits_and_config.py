@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from arena.errors import ConfigurationError
-from arena.llm.limits import CallLimits
-from arena.settings import PROJECT_ROOT
-from jobs.periodic import _REGISTRY, periodic_jobs, register_periodic
-from jobs.worker import WorkerConfig
+from arena.adapters.llm.limits import CallLimits
+from arena.engine.config.settings import PROJECT_ROOT
+from arena.kernel.errors import ConfigurationError
+from arena.worker.periodic import _REGISTRY, periodic_jobs, register_periodic
+from arena.worker.worker import WorkerConfig
 from tests.engine.harness import make_settings
 
 
@@ -100,9 +100,9 @@ def test_worker_command_on_bad_config_says_one_line(tmp_path: Path) -> None:
 
 def test_the_gateway_holds_calls_to_its_caps_at_the_server() -> None:
     """Real litellm → loopback server: 6 calls over two providers, at most 2 in flight, 1 per provider."""
-    from arena.llm.gateway import LLMGateway
-    from arena.llm.prices import PriceTable
-    from arena.llm.types import LLMCall, LLMCallResult, Provider
+    from arena.adapters.llm.gateway import LLMGateway
+    from arena.adapters.llm.prices import PriceTable
+    from arena.engine.llm.types import LLMCall, LLMCallResult, Provider
     from tests.support.llm_server import LLMServer, Reply
 
     with LLMServer() as server:

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from arena.runtime import Database
-from arena.settings import PROJECT_ROOT
-from arena.strategies import StrategySpec
-from storage.models import ArenaRun
-from storage.repositories.strategies import upsert_strategy
+from arena.bootstrap.database import Database
+from arena.engine.config.settings import PROJECT_ROOT
+from arena.engine.config.strategies import StrategySpec
+from arena.storage.models import ArenaRun
+from arena.storage.repositories.strategies import upsert_strategy
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.databases import TemplateDatabases
 from tests.support.llm_server import LLMServer

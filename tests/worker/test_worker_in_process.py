@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from arena import worker_lease
-from arena.runtime import Database
-from jobs.periodic import JobContext, PeriodicJob
-from jobs.worker import Worker, WorkerConfig
+from arena.bootstrap.database import Database
+from arena.engine.runs import lease as worker_lease
+from arena.worker.periodic import JobContext, PeriodicJob
+from arena.worker.worker import Worker, WorkerConfig
 from tests.engine.harness import FixedMarket, make_settings
 from tests.worker.support import detail, heartbeats
 

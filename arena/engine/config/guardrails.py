@@ -1,0 +1,53 @@
+"""Thresholds and risk limits, stored in ai_guardrail_settings (audited); absent keys take the brief's defaults."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from arena.storage.repositories import guardrails as repo
+
+TradingState = Literal["ACTIVE", "REDUCING", "HALTED"]
+
+
+class GuardrailConfig(BaseModel):
+    """Every knob the engine and the execution guardrails read; defaults are the brief's numbers."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    # escalation (brief: escalation_thresholds)
+    disagreement_rate: float = Field(default=0.34, ge=0, le=1)
+    min_confidence: float = Field(default=0.62, ge=0, le=1)
+    high_risk_portfolio_delta_pct: float = Field(default=1.5, gt=0, le=100)
+    max_power_calls_per_day: int = Field(default=25, ge=0)
+    vol_threshold_pct: float = Field(default=40.0, gt=0, description="realised vol at/above which the regime is high")
+    debate_rounds: int = Field(default=1, ge=1, le=3)
+    blocking_risk_flags: list[str] = Field(default_factory=lambda: ["veto"])
+    # execution risk checks
+    max_order_notional_usd: float = Field(default=1000.0, gt=0)
+    max_position_pct_equity: float = Field(default=10.0, gt=0, le=100)
+    max_orders_per_day: int = Field(default=10, ge=0)
+    daily_llm_spend_cap_usd: float = Field(default=5.0, ge=0)
+    allowed_symbols: list[str] = Field(default_factory=list, description="empty means any tradable symbol")
+    require_market_open: bool = True
+    trading_state: TradingState = "ACTIVE"
+
+
+def load_config(*, session: Session) -> GuardrailConfig:
+    stored = repo.stored_values(session=session)
+    known = {k: v for k, v in stored.items() if k in GuardrailConfig.model_fields}
+    return GuardrailConfig.model_validate(known)
+
+
+def update_config(*, session: Session, changes: dict[str, Any], actor: str) -> GuardrailConfig:
+    """Validate the whole result first (nothing saved on invalid input), then write and audit each change."""
+    current = load_config(session=session)
+    merged = current.model_copy(update={}).model_dump() | changes
+    new = GuardrailConfig.model_validate(merged)
+    before = current.model_dump()
+    for key, value in new.model_dump().items():
+        if before[key] != value:
+            repo.store_value(session=session, key=key, value=value, before=before[key], actor=actor)
+    return new

@@ -1,0 +1,96 @@
+"""Agent profile specs: validation shared by the CLI, dashboard and API, and the brief's starting three."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from arena.engine.config.settings import Settings
+from arena.engine.decide.prompts import TEMPLATES
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+ROLES = ("technical_analyst", "risk_manager", "judge")
+
+
+class ProfileSpec(BaseModel):
+    """One profile configuration as an operator writes it; saving a changed spec creates a new version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    provider: Literal["openai", "openrouter"]
+    api_base: str | None = None
+    model: str = Field(min_length=1, max_length=128)
+    role: Literal["technical_analyst", "risk_manager", "judge"]
+    prompt_template_id: str
+    prompt_version: int = Field(default=1, ge=1)
+    max_tokens: int = Field(default=800, gt=0, le=32000)
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    tool_policy: Literal["none", "read_only"] = "none"
+    mode: Literal["cheap_first", "escalation_only"] = "cheap_first"
+    enabled: bool = True
+    daily_budget_usd: float | None = Field(default=None, ge=0)
+    daily_call_limit: int | None = Field(default=None, ge=0)
+    timeout_s: float = Field(default=30.0, gt=0, le=600)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME_RE.match(value):
+            raise ValueError("use 2-64 lower-case letters, digits or _, starting with a letter")
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _base(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        assert value is not None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _template_exists(self) -> ProfileSpec:
+        if (self.prompt_template_id, self.prompt_version) not in TEMPLATES:
+            known = ", ".join(f"{t}@v{v}" for t, v in sorted(TEMPLATES))
+            raise ValueError(
+                f"unknown prompt template {self.prompt_template_id}@v{self.prompt_version} (known: {known})"
+            )
+        return self
+
+
+def starting_profiles(settings: Settings) -> list[ProfileSpec]:
+    """The brief's three starting profiles; model ids come from settings (configuration, not data)."""
+    return [
+        ProfileSpec(
+            name="cheap_tech_analyst",
+            provider="openai",
+            model=settings.cheap_openai_model,
+            role="technical_analyst",
+            prompt_template_id="technical_analyst",
+            mode="cheap_first",
+            timeout_s=settings.llm_timeout_s,
+        ),
+        ProfileSpec(
+            name="cheap_risk_manager",
+            provider="openrouter",
+            model=settings.cheap_openrouter_model,
+            role="risk_manager",
+            prompt_template_id="risk_manager",
+            mode="cheap_first",
+            timeout_s=settings.llm_timeout_s,
+        ),
+        ProfileSpec(
+            name="power_macro_judge",
+            provider="openrouter",
+            model=settings.power_openrouter_model,
+            role="judge",
+            prompt_template_id="judge",
+            mode="escalation_only",
+            max_tokens=1200,
+            timeout_s=max(settings.llm_timeout_s, 60.0),
+        ),
+    ]

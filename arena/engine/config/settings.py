@@ -1,0 +1,125 @@
+"""One settings object for every process; secrets are SecretStr so they never print."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from arena.kernel.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+class Settings(BaseSettings):
+    """Environment names are the public interface (DESIGN §2); `.env` is read when present."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///data/arena.db", alias="DATABASE_URL", repr=False
+    )  # may hold a password
+
+    openrouter_api_key: SecretStr | None = Field(default=None, alias="OPENROUTER_API_KEY")
+    openrouter_api_base: str | None = Field(default=None, alias="OPENROUTER_API_BASE")
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_api_base: str | None = Field(default=None, alias="OPENAI_API_BASE")
+
+    alpaca_api_key: SecretStr | None = Field(default=None, alias="ALPACA_API_KEY")
+    alpaca_secret_key: SecretStr | None = Field(default=None, alias="ALPACA_SECRET_KEY")
+    alpaca_trading_url: str | None = Field(default=None, alias="ALPACA_TRADING_URL")
+    alpaca_data_url: str | None = Field(default=None, alias="ALPACA_DATA_URL")
+
+    admin_token: SecretStr | None = Field(default=None, alias="ARENA_ADMIN_TOKEN")
+    host: str = Field(default="127.0.0.1", alias="ARENA_HOST")
+    port: int = Field(default=8501, alias="ARENA_PORT", ge=1, le=65535)
+
+    cheap_openai_model: str = Field(default="gpt-4o-mini", alias="ARENA_CHEAP_OPENAI_MODEL")
+    cheap_openrouter_model: str = Field(
+        default="meta-llama/llama-3.1-8b-instruct", alias="ARENA_CHEAP_OPENROUTER_MODEL"
+    )
+    power_openrouter_model: str = Field(default="anthropic/claude-sonnet-4", alias="ARENA_POWER_OPENROUTER_MODEL")
+
+    execution: str = Field(default="on", alias="ARENA_EXECUTION")
+    llm_timeout_s: float = Field(default=30.0, alias="ARENA_LLM_TIMEOUT_S", gt=0)
+    http_timeout_s: float = Field(default=10.0, alias="ARENA_HTTP_TIMEOUT_S", gt=0)
+    # the worker (docs/WORK_QUEUE.md): lease, polling, graceful stop, concurrency caps
+    worker_lease_ttl_s: float = Field(default=15.0, alias="ARENA_WORKER_LEASE_TTL_S", gt=0)
+    worker_heartbeat_s: float = Field(default=5.0, alias="ARENA_WORKER_HEARTBEAT_S", gt=0)
+    worker_queue_poll_s: float = Field(default=1.0, alias="ARENA_WORKER_QUEUE_POLL_S", gt=0, le=2)
+    worker_strategy_poll_s: float = Field(default=5.0, alias="ARENA_WORKER_STRATEGY_POLL_S", gt=0, le=10)
+    worker_grace_s: float = Field(default=15.0, alias="ARENA_WORKER_GRACE_S", ge=0)
+    worker_max_runs: int = Field(default=4, alias="ARENA_WORKER_MAX_RUNS", ge=1)
+    llm_max_concurrency: int = Field(default=8, alias="ARENA_LLM_MAX_CONCURRENCY", ge=1)
+    llm_max_concurrency_per_provider: int = Field(default=4, alias="ARENA_LLM_MAX_CONCURRENCY_PER_PROVIDER", ge=1)
+    admin_token_file: Path = Field(default=PROJECT_ROOT / "data" / "admin_token", alias="ARENA_ADMIN_TOKEN_FILE")
+    price_table_path: Path = Field(
+        default=PROJECT_ROOT / "arena" / "adapters" / "llm" / "prices.json", alias="ARENA_PRICE_TABLE"
+    )
+
+    @field_validator(
+        "openrouter_api_key",
+        "openai_api_key",
+        "alpaca_api_key",
+        "alpaca_secret_key",
+        "admin_token",
+        "openrouter_api_base",
+        "openai_api_base",
+        "alpaca_trading_url",
+        "alpaca_data_url",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`FOO=` in a .env file or shell means "not configured", not an empty secret."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("execution")
+    @classmethod
+    def _execution_on_off(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in {"on", "off"}:
+            raise ValueError("ARENA_EXECUTION must be 'on' or 'off'")
+        return value
+
+    @property
+    def execution_enabled(self) -> bool:
+        return self.execution == "on"
+
+    def provider_key(self, provider: str) -> SecretStr | None:
+        """The API key configured for a provider name, or None."""
+        return {"openai": self.openai_api_key, "openrouter": self.openrouter_api_key}.get(provider)
+
+    def provider_base(self, provider: str) -> str | None:
+        return {"openai": self.openai_api_base, "openrouter": self.openrouter_api_base}.get(provider)
+
+    @property
+    def broker_configured(self) -> bool:
+        return self.alpaca_api_key is not None and self.alpaca_secret_key is not None
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, turning validation errors into one clear line."""
+    try:
+        return Settings()
+    except ValueError as exc:  # pydantic.ValidationError is a ValueError
+        raise ConfigurationError(f"invalid settings: {_first_error(exc)}") from None
+
+
+@lru_cache(maxsize=1)
+def cached_settings() -> Settings:
+    """Settings for long-lived processes (web, worker); tests build their own."""
+    return load_settings()
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        items = errors()
+        if items:
+            first = items[0]
+            loc = ".".join(str(p) for p in first.get("loc", ()))
+            return f"{loc}: {first.get('msg')}"
+    return str(exc).splitlines()[0]

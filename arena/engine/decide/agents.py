@@ -1,0 +1,182 @@
+"""One agent asked one question: the call, validation, the single cheap repair, and what is recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from arena.engine.decide.decision import AgentDecision, decision_json_schema, parse_decision
+from arena.engine.decide.prompts import render_repair
+from arena.engine.llm.types import LLMCall, LLMCallResult, Provider, Purpose
+from arena.kernel.ids import new_id
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """The runtime view of one profile version."""
+
+    name: str
+    version_id: int
+    version: int
+    provider: Provider
+    model: str
+    role: str
+    template_id: str
+    template_version: int
+    max_tokens: int
+    temperature: float
+    timeout_s: float
+    mode: str
+    api_base: str | None = None
+    daily_budget_usd: float | None = None
+    daily_call_limit: int | None = None
+
+
+@dataclass
+class AgentOutcome:
+    """What one agent produced in one phase; `status` says whether it counts as a vote."""
+
+    agent: AgentSpec
+    phase: str
+    round: int
+    decision_id: str = field(default_factory=new_id)
+    status: str = "error"  # valid | repaired | invalid | timeout | error | skipped
+    decision: AgentDecision | None = None
+    raw_output: str | None = None
+    validation_errors: list[str] = field(default_factory=list)
+    error: str | None = None
+    prompt_hash: str | None = None
+    calls: list[LLMCallResult] = field(default_factory=list)
+    latency_ms: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return self.status in ("valid", "repaired") and self.decision is not None
+
+
+class Gateway(Protocol):
+    def preload(self) -> None: ...
+
+    async def call(self, call: LLMCall) -> LLMCallResult: ...
+
+
+@dataclass(frozen=True)
+class CallIds:
+    trace_id: str
+    run_id: str | None
+    cycle_id: str | None
+    input_hash: str | None
+
+
+async def ask_agent(
+    gateway: Gateway,
+    agent: AgentSpec,
+    messages: list[dict[str, str]],
+    *,
+    ids: CallIds,
+    phase: str,
+    round_no: int,
+    purpose: Purpose,
+    universe: list[str],
+    repair_agent: AgentSpec | None,
+    skip_reason: str | None = None,
+) -> AgentOutcome:
+    """Ask, validate, repair once with a cheap model; the whole thing bounded by the agent's timeout."""
+    outcome = AgentOutcome(agent=agent, phase=phase, round=round_no)
+    if skip_reason is not None:
+        outcome.status, outcome.error = "skipped", skip_reason
+        return outcome
+    started = time.monotonic()
+    try:
+        await asyncio.wait_for(
+            _ask(
+                gateway,
+                agent,
+                messages,
+                outcome,
+                ids=ids,
+                purpose=purpose,
+                universe=universe,
+                repair_agent=repair_agent,
+            ),
+            timeout=agent.timeout_s,
+        )
+    except TimeoutError:
+        outcome.status = "timeout"
+        outcome.decision = None
+        outcome.error = f"agent timed out after {agent.timeout_s:g} s"
+    outcome.latency_ms = int((time.monotonic() - started) * 1000)
+    return outcome
+
+
+async def _ask(
+    gateway: Gateway,
+    agent: AgentSpec,
+    messages: list[dict[str, str]],
+    outcome: AgentOutcome,
+    *,
+    ids: CallIds,
+    purpose: Purpose,
+    universe: list[str],
+    repair_agent: AgentSpec | None,
+) -> None:
+    result = await gateway.call(_call(agent, messages, ids=ids, purpose=purpose, decision_id=outcome.decision_id))
+    outcome.calls.append(result)
+    outcome.prompt_hash = result.prompt_hash
+    if not result.ok:
+        outcome.status = "timeout" if result.status == "timeout" else "error"
+        outcome.error = f"{result.error_class}: {result.error_message}"
+        return
+    outcome.raw_output = result.content
+    decision, errors = parse_decision(result.content, universe=universe)
+    if decision is not None:
+        outcome.status, outcome.decision = "valid", decision
+        return
+    outcome.validation_errors = errors
+    if repair_agent is None:
+        outcome.status = "invalid"
+        outcome.error = "invalid reply and no cheap repair model available"
+        return
+    repair = await gateway.call(
+        _call(
+            repair_agent,
+            render_repair(result.content or "", errors),
+            ids=ids,
+            purpose="repair",
+            decision_id=outcome.decision_id,
+        )
+    )
+    outcome.calls.append(repair)
+    repaired, repair_errors = parse_decision(repair.content, universe=universe) if repair.ok else (None, [])
+    if repaired is not None:
+        outcome.status, outcome.decision = "repaired", repaired
+        return
+    outcome.status = "invalid"
+    outcome.validation_errors = errors + [f"after repair: {e}" for e in repair_errors] if repair.ok else errors
+    outcome.error = "reply failed validation; repair " + (
+        "did not validate" if repair.ok else f"call failed ({repair.status})"
+    )
+
+
+def _call(
+    agent: AgentSpec, messages: list[dict[str, str]], *, ids: CallIds, purpose: Purpose, decision_id: str
+) -> LLMCall:
+    return LLMCall(
+        trace_id=ids.trace_id,
+        run_id=ids.run_id,
+        cycle_id=ids.cycle_id,
+        agent_decision_id=decision_id,
+        profile_version_id=agent.version_id,
+        purpose=purpose,
+        provider=agent.provider,
+        model=agent.model,
+        api_base=agent.api_base,
+        messages=messages,
+        input_hash=ids.input_hash,
+        max_tokens=agent.max_tokens,
+        temperature=agent.temperature,
+        timeout_s=agent.timeout_s,
+        response_schema=decision_json_schema(),
+    )

@@ -1,0 +1,147 @@
+"""Role prompt templates, versioned in code; a profile names (template id, version) and runs record both."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from arena.engine.decide.decision import AgentDecision, decision_json_schema
+from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
+
+_SCHEMA = json.dumps(decision_json_schema(), sort_keys=True)
+
+_ANSWER_RULES = (
+    "Answer with ONE JSON object and nothing else, matching this JSON Schema exactly "
+    "(no extra keys, every key present):\n" + _SCHEMA + "\n"
+    "sizing.kind is pct_equity (percent of account equity), notional_usd or shares. "
+    "confidence is your probability in [0, 1] that the action is right over time_horizon. "
+    "Put 'veto' in risk_flags only if the trade must not happen whatever others say."
+)
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    template_id: str
+    version: int
+    role: str
+    system: str
+
+
+TEMPLATES: dict[tuple[str, int], PromptTemplate] = {
+    ("technical_analyst", 1): PromptTemplate(
+        "technical_analyst",
+        1,
+        "technical_analyst",
+        "You are a disciplined technical analyst for a US equities paper-trading desk. Judge trend "
+        "(SMA 10 vs 30), momentum (returns, RSI 14) and volatility (ATR, realised vol). Prefer HOLD "
+        "when signals conflict. " + _ANSWER_RULES,
+    ),
+    ("risk_manager", 1): PromptTemplate(
+        "risk_manager",
+        1,
+        "risk_manager",
+        "You are the risk manager of a US equities paper-trading desk. Your job is to protect capital: "
+        "weigh volatility regime, position concentration, buying power and downside. Propose the action "
+        "you consider prudent, size conservatively, and list concrete risk flags. " + _ANSWER_RULES,
+    ),
+    ("judge", 1): PromptTemplate(
+        "judge",
+        1,
+        "judge",
+        "You are the senior portfolio judge. Cheaper analysts disagreed, were unsure, or the trade is "
+        "large or the market volatile. Read their anonymised decisions and the data, then give the "
+        "final decision. If the evidence does not clearly support a trade, answer HOLD with the "
+        "confidence you really have. " + _ANSWER_RULES,
+    ),
+}
+
+REPAIR_TEMPLATE = PromptTemplate(
+    "json_repair",
+    1,
+    "json_repair",
+    "You repair malformed JSON. Rewrite the reply below into ONE JSON object that matches the schema, "
+    "keeping the author's meaning; do not invent a different decision. " + _ANSWER_RULES,
+)
+
+
+def get_template(template_id: str, version: int) -> PromptTemplate:
+    try:
+        return TEMPLATES[(template_id, version)]
+    except KeyError:
+        known = ", ".join(f"{t}@v{v}" for t, v in sorted(TEMPLATES))
+        raise KeyError(f"unknown prompt template {template_id}@v{version} (known: {known})") from None
+
+
+def market_context(snapshot: MarketSnapshot, portfolio: PortfolioState, universe: list[str]) -> str:
+    """The data block every role sees: universe, per-symbol indicators, regime, account and positions."""
+    lines = [f"As of {snapshot.as_of.isoformat()} (bars: {snapshot.timeframe}). Universe: {', '.join(universe)}."]
+    lines.append(f"Market regime: {snapshot.regime} ({snapshot.regime_rule}).")
+    for sym in snapshot.symbols:
+        ind = sym.indicators.model_dump(exclude_none=True)
+        lines.append(
+            f"{sym.symbol}: last {sym.last_price:.2f}, bid {sym.bid}, ask {sym.ask}, regime {sym.regime}, "
+            f"indicators {json.dumps(ind, sort_keys=True)}"
+        )
+    lines.append(
+        f"Account: equity {portfolio.equity:.2f}, cash {portfolio.cash:.2f}, buying power {portfolio.buying_power:.2f}."
+    )
+    if portfolio.positions:
+        for pos in portfolio.positions:
+            lines.append(
+                f"Position {pos.symbol}: {pos.qty} shares ({pos.side}), value {pos.market_value:.2f}, "
+                f"avg entry {pos.avg_entry_price:.2f}"
+            )
+    else:
+        lines.append("No open positions.")
+    return "\n".join(lines)
+
+
+def render_agent(template: PromptTemplate, context: str) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": template.system},
+        {"role": "user", "content": context + "\nGive your decision."},
+    ]
+
+
+def render_debate(
+    template: PromptTemplate, context: str, own: AgentDecision, others: list[AgentDecision]
+) -> list[dict[str, str]]:
+    """Debate round: the agent sees the other agents' round decisions, anonymised, and may revise."""
+    peers = "\n".join(f"Analyst {chr(65 + i)}: {d.model_dump_json()}" for i, d in enumerate(others)) or "(none)"
+    return [
+        {"role": "system", "content": template.system},
+        {"role": "user", "content": context + "\nGive your decision."},
+        {"role": "assistant", "content": own.model_dump_json()},
+        {
+            "role": "user",
+            "content": "Other analysts answered (anonymised):\n"
+            + peers
+            + "\nReconsider. Keep or revise your decision; answer with the JSON object only.",
+        },
+    ]
+
+
+def render_judge(
+    template: PromptTemplate, context: str, cheap: list[AgentDecision], reasons: list[str]
+) -> list[dict[str, str]]:
+    votes = (
+        "\n".join(f"Analyst {chr(65 + i)}: {d.model_dump_json()}" for i, d in enumerate(cheap)) or "(no valid answers)"
+    )
+    return [
+        {"role": "system", "content": template.system},
+        {
+            "role": "user",
+            "content": context + f"\nEscalated because: {', '.join(reasons)}.\n"
+            "Cheaper analysts answered (anonymised):\n" + votes + "\nGive the final decision.",
+        },
+    ]
+
+
+def render_repair(raw: str, errors: list[str]) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": REPAIR_TEMPLATE.system},
+        {
+            "role": "user",
+            "content": "Validation errors:\n- " + "\n- ".join(errors) + "\nReply to repair:\n" + raw,
+        },
+    ]

@@ -1,0 +1,197 @@
+"""Executable decision → guardrails → order intent → idempotent submission → outcome link.
+
+Idempotency: the client_order_id is derived from the decision id, and the intent is committed before anything
+is sent. After a timeout or any ambiguous answer we look the order up by client_order_id before retrying; a 422
+duplicate means the broker already has it, so we fetch it. One decision can therefore never make two orders.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from arena.adapters.alpaca import broker
+from arena.engine.config.guardrails import GuardrailConfig
+from arena.engine.config.settings import Settings
+from arena.engine.execution.guardrails import Check, GuardrailInputs, evaluate
+from arena.engine.execution.order_lifecycle import check_order_transition, is_final
+from arena.engine.execution.sizing import size_order
+from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
+from arena.kernel.clock import utc_day_start
+from arena.kernel.errors import ArenaError, GiveUpAndRecord, RetryLater
+from arena.storage.models import Consensus
+from arena.storage.repositories import orders, runs
+
+log = logging.getLogger("arena.engine.execution")
+SUBMIT_ATTEMPTS = 2
+
+
+def client_order_id_for(decision_id: str) -> str:
+    """Deterministic: the same decision always maps to the same broker client_order_id."""
+    return f"arena-{decision_id}"
+
+
+@dataclass
+class ExecutionResult:
+    outcome: str  # executed | blocked | shadow | not_sized
+    checks: list[Check] = field(default_factory=list)
+    order: dict[str, Any] | None = None
+
+
+def execute_decision(
+    *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    config: GuardrailConfig,
+    decision_id: str,
+    trace_id: str,
+    action: str,
+    symbol: str,
+    sizing: Any,
+    confidence: float | None,
+    snapshot: MarketSnapshot,
+    portfolio: PortfolioState,
+    execution_on: bool,
+) -> ExecutionResult:
+    """Run every guardrail; only when all pass (and execution is on) send exactly one order."""
+    asset = _safe(lambda: broker.get_asset(settings, symbol))
+    clock = _safe(lambda: broker.get_clock(settings))
+    sym = snapshot.symbol(symbol)
+    price = sym.last_price if sym is not None else 0.0
+    sized = size_order(
+        action=action,
+        symbol=symbol,
+        sizing=sizing,
+        price=price,
+        portfolio=portfolio,
+        fractionable=bool(asset and asset.fractionable),
+    )
+    day = utc_day_start()
+    with sessions() as session:
+        orders_today = orders.count_intents_since(session=session, since=day)
+        spend = float(runs.spend_since(session=session, since=day))
+    checks = evaluate(
+        config,
+        GuardrailInputs(
+            symbol=symbol,
+            confidence=confidence,
+            order=sized,
+            portfolio=portfolio,
+            market_open=clock.is_open if clock else None,
+            tradable=asset.tradable if asset else None,
+            shortable=asset.shortable if asset else None,
+            orders_today=orders_today,
+            llm_spend_today_usd=spend,
+        ),
+    )
+    failed = [c for c in checks if not c.passed]
+    if failed:
+        outcome = "not_sized" if [c.name for c in failed] == ["size"] else "blocked"
+        return ExecutionResult(outcome, checks)
+    if not execution_on:
+        return ExecutionResult("shadow", checks, {"side": sized.side, "qty": sized.qty, "status": "shadow"})
+    cid = client_order_id_for(decision_id)
+    with sessions() as session, session.begin():
+        orders.create_intent(
+            session=session,
+            decision_id=decision_id,
+            trace_id=trace_id,
+            client_order_id=cid,
+            symbol=symbol,
+            side=sized.side,
+            qty=sized.qty,
+        )
+    view = submit_idempotently(
+        sessions=sessions, settings=settings, client_order_id=cid, symbol=symbol, side=sized.side, qty=sized.qty
+    )
+    return ExecutionResult("executed", checks, view)
+
+
+def submit_idempotently(
+    *, sessions: sessionmaker[Session], settings: Settings, client_order_id: str, symbol: str, side: str, qty: float
+) -> dict[str, Any]:
+    """Send once; on an ambiguous outcome look the order up first. Returns {client_order_id, broker_order_id, status}."""
+    for attempt in range(1, SUBMIT_ATTEMPTS + 1):
+        try:
+            view = broker.submit_order(
+                settings,
+                client_order_id=client_order_id,
+                symbol=symbol,
+                side="buy" if side == "buy" else "sell",
+                qty=qty,
+            )
+            return record_view(sessions, view)
+        except broker.DuplicateClientOrderId:
+            found = _lookup(settings, client_order_id)
+            if found is not None:
+                return record_view(sessions, found)
+            return _set_status(sessions, client_order_id, "unknown", "broker reports a duplicate it cannot show")
+        except RetryLater as exc:
+            log.warning("submit %s ambiguous (%s); looking it up before any retry", client_order_id, exc)
+            found = _lookup(settings, client_order_id)
+            if found is not None:
+                return record_view(sessions, found)
+            if attempt == SUBMIT_ATTEMPTS:
+                return _set_status(sessions, client_order_id, "unknown", f"not confirmed after {attempt} tries: {exc}")
+        except GiveUpAndRecord as exc:
+            return _set_status(sessions, client_order_id, "submit_failed", str(exc)[:500])
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _lookup(settings: Settings, client_order_id: str) -> broker.BrokerOrderView | None:
+    try:
+        return broker.get_order_by_client_id(settings, client_order_id)
+    except ArenaError as exc:
+        log.warning("lookup of %s failed: %s", client_order_id, exc)
+        return None
+
+
+def record_view(sessions: sessionmaker[Session], view: broker.BrokerOrderView) -> dict[str, Any]:
+    """Apply the broker's view to our order + link rows (through the transition table)."""
+    with sessions() as session, session.begin():
+        row = orders.broker_order(session=session, client_order_id=view.client_order_id)
+        link = orders.link_for_order(session=session, client_order_id=view.client_order_id)
+        assert row is not None and link is not None, f"no intent for {view.client_order_id}"
+        check_order_transition(row.status, view.status)
+        row.broker_order_id = view.broker_order_id
+        row.status = view.status
+        row.filled_qty = Decimal(str(view.filled_qty))
+        row.filled_avg_price = Decimal(str(view.filled_avg_price)) if view.filled_avg_price is not None else None
+        row.submitted_at = view.submitted_at
+        row.raw = view.raw
+        row.flagged = None
+        link.broker_order_id = view.broker_order_id
+        link.order_status = view.status
+        link.final = is_final(view.status)
+    return {"client_order_id": view.client_order_id, "broker_order_id": view.broker_order_id, "status": view.status}
+
+
+def _set_status(sessions: sessionmaker[Session], client_order_id: str, status: str, note: str) -> dict[str, Any]:
+    with sessions() as session, session.begin():
+        row = orders.broker_order(session=session, client_order_id=client_order_id)
+        link = orders.link_for_order(session=session, client_order_id=client_order_id)
+        assert row is not None and link is not None
+        check_order_transition(row.status, status)
+        row.status, row.flagged = status, note
+        link.order_status, link.final = status, is_final(status)
+        broker_id = row.broker_order_id
+    return {"client_order_id": client_order_id, "broker_order_id": broker_id, "status": status, "note": note}
+
+
+def store_outcome(*, sessions: sessionmaker[Session], run_id: str, result: ExecutionResult) -> None:
+    with sessions() as session, session.begin():
+        consensus = session.query(Consensus).filter(Consensus.run_id == run_id).one()
+        consensus.outcome = result.outcome
+        consensus.guardrail_checks = [c.as_dict() for c in result.checks]
+
+
+def _safe(fn: Any) -> Any:
+    try:
+        return fn()
+    except ArenaError as exc:
+        log.warning("broker read failed before guardrails: %s", exc)
+        return None

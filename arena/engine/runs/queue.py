@@ -1,0 +1,127 @@
+"""The worker's side of the run queue: claim a request, close it, and clean up after a lost worker.
+
+Exactly-once: a request is claimed by one guarded UPDATE (queued → claimed, only while the claimer holds the
+lease), and `execute_run` then moves the run queued → running with another guarded UPDATE. Either step fails for
+the second of two contenders, so no run is ever executed twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from arena.engine.runs.lease import LEASE_NAME, WORKER_PREFIX
+from arena.engine.runs.lifecycle import check_run_transition
+from arena.kernel.clock import utcnow
+from arena.storage.models import ArenaRun
+from arena.storage.repositories import queue as repo
+from arena.storage.repositories import runs
+from arena.storage.repositories.worker import db_now
+
+log = logging.getLogger("arena.queue")
+
+
+@dataclass(frozen=True)
+class Claim:
+    request_id: int
+    run_id: str
+
+
+@dataclass
+class Recovery:
+    """What a worker cleaned up when it took the lease over."""
+
+    abandoned: list[str] = field(default_factory=list)
+    requeued: list[str] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+
+
+def claim_next(
+    *, sessions: sessionmaker[Session], worker_id: str, lease_name: str = LEASE_NAME, scan: int = 10
+) -> Claim | None:
+    """Claim the oldest queued request, or None when the queue is empty (or the lease is no longer ours)."""
+    with sessions() as session, session.begin():
+        now = db_now(session=session)
+        for request in repo.queued_requests(session=session, limit=scan):
+            if repo.claim_request(
+                session=session, request_id=request.id, worker_id=worker_id, now=now, lease_name=lease_name
+            ):
+                return Claim(request.id, request.run_id)
+    return None
+
+
+def finish(*, sessions: sessionmaker[Session], run_id: str) -> None:
+    with sessions() as session, session.begin():
+        repo.finish_request(session=session, run_id=run_id)
+
+
+def requeue(*, sessions: sessionmaker[Session], run_id: str, worker_id: str) -> bool:
+    """Put a request `worker_id` claimed but never started back on the queue (no-op once someone else has it)."""
+    with sessions() as session, session.begin():
+        return repo.requeue_request(session=session, run_id=run_id, claimed_by=worker_id)
+
+
+def abandon(*, sessions: sessionmaker[Session], run_id: str, reason: str) -> bool:
+    """queued/running → abandoned with `reason` (guarded: a run that already finished is left alone)."""
+    with sessions() as session, session.begin():
+        return _abandon(session, run_id, reason)
+
+
+def _abandon(session: Session, run_id: str, reason: str) -> bool:
+    run = session.get(ArenaRun, run_id)
+    if run is None or run.status not in ("queued", "running"):
+        return False
+    check_run_transition(run.status, "abandoned")
+    moved = runs.move_run(
+        session=session,
+        run_id=run_id,
+        from_status=run.status,
+        to_status="abandoned",
+        values={"error": reason[:500], "finished_at": utcnow()},
+    )
+    if moved:
+        repo.finish_request(session=session, run_id=run_id)
+    return moved
+
+
+def recover_after_takeover(*, sessions: sessionmaker[Session], worker_id: str) -> Recovery:
+    """Run once by a worker that has just taken the lease, before it schedules or claims anything.
+
+    - runs left `running` by another worker process are marked abandoned ("worker <id> lost its lease");
+    - runs a lost worker's scheduled cycle created but never started are abandoned too;
+    - requests another worker claimed go back to the queue when their run never started, else are closed.
+    """
+    out = Recovery()
+    with sessions() as session, session.begin():
+        for run_id, owner in repo.running_runs_not_by(
+            session=session, worker_id=worker_id, worker_prefix=WORKER_PREFIX
+        ):
+            if _abandon(session, run_id, f"worker {owner} lost its lease"):
+                out.abandoned.append(run_id)
+        for run_id in repo.unstarted_scheduled_runs(session=session):
+            if _abandon(
+                session, run_id, "scheduled cycle interrupted: its worker lost the lease before the run started"
+            ):
+                out.abandoned.append(run_id)
+        for run_id, status, claimer in repo.claims_not_by(session=session, worker_id=worker_id):
+            if status == "queued":
+                repo.requeue_request(session=session, run_id=run_id, claimed_by=claimer)
+                out.requeued.append(run_id)
+            else:
+                repo.finish_request(session=session, run_id=run_id)
+                out.closed.append(run_id)
+    if out.abandoned or out.requeued or out.closed:
+        log.warning(
+            "took over: %d stale run(s) abandoned, %d request(s) requeued, %d closed",
+            len(out.abandoned),
+            len(out.requeued),
+            len(out.closed),
+        )
+    return out
+
+
+def queue_depth(*, sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return repo.queue_depth(session=session)

@@ -1,0 +1,359 @@
+"""Start and carry out arena runs: the glue between the coordinator, market data and storage."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from arena.engine.config.guardrails import GuardrailConfig, load_config
+from arena.engine.config.settings import Settings
+from arena.engine.decide.agents import AgentOutcome, AgentSpec, CallIds, Gateway
+from arena.engine.decide.coordinator import ArenaCoordinator, CoordinatorResult
+from arena.engine.market.snapshot import MarketSnapshot, PortfolioState, canonical_json, sha256_hex
+from arena.engine.runs.request import plan_run
+from arena.kernel.clock import utc_day_start, utcnow
+from arena.kernel.errors import ArenaError
+from arena.storage.models import AgentDecision, AgentProfileVersion, ArenaRun, Consensus
+from arena.storage.repositories import budget, runs
+
+log = logging.getLogger("arena.run")
+
+
+class MarketSource(Protocol):
+    def snapshot(self, symbols: list[str], *, vol_threshold_pct: float) -> MarketSnapshot: ...
+    def portfolio(self) -> PortfolioState: ...
+
+
+class AlpacaMarketSource:
+    """Market data and portfolio from Alpaca (through the one adapter that imports alpaca-py)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def snapshot(self, symbols: list[str], *, vol_threshold_pct: float) -> MarketSnapshot:
+        from arena.adapters.alpaca.market_data import fetch_market_snapshot
+
+        return fetch_market_snapshot(self.settings, symbols, vol_threshold_pct=vol_threshold_pct)
+
+    def portfolio(self) -> PortfolioState:
+        from arena.adapters.alpaca.market_data import fetch_portfolio
+
+        return fetch_portfolio(self.settings)
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    run_id: str
+    trace_id: str
+    status: str
+
+
+def start_run(
+    *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    symbols: list[str],
+    agents: list[str] | None,
+    mode: str,
+    trigger: str,
+    enqueue: bool,
+    strategy_id: int | None = None,
+    cycle_id: str | None = None,
+    requested_by: str = "operator",
+    verify_symbols: bool = False,
+) -> StartedRun:
+    """Validate (raising before anything is written) and record a queued run.
+
+    With `verify_symbols`, every symbol is looked up at the broker first, so an unknown ticker is a clear
+    request error instead of a failed run. Nothing is written while the broker is asked (no lock held).
+    """
+    with sessions() as session:
+        plan = plan_run(session=session, settings=settings, symbols=symbols, agents=agents, mode=mode)
+    if verify_symbols:
+        from arena.adapters.alpaca.broker import get_asset
+
+        for symbol in plan.symbols:
+            get_asset(settings, symbol)
+    # the run records names only; the profile versions are resolved again when it executes
+    with sessions() as session, session.begin():
+        run = runs.create_run(
+            session=session,
+            trigger=trigger,
+            mode=plan.mode,
+            symbols=plan.symbols,
+            agents=plan.agent_names,
+            strategy_id=strategy_id,
+            cycle_id=cycle_id,
+            execution_mode=settings.execution,
+            enqueue=enqueue,
+            requested_by=requested_by,
+        )
+        return StartedRun(run.id, run.trace_id, run.status)
+
+
+async def execute_run(
+    *,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    gateway: Gateway,
+    market: MarketSource,
+    run_id: str,
+    worker_id: str = "cli",
+) -> str:
+    """Carry a queued run to completed/failed; returns the final status. A fault is recorded, not raised."""
+    gateway.preload()  # litellm's import blocks for seconds: pay it before the run's and agents' clocks start
+    started = time.monotonic()
+    with sessions() as session, session.begin():
+        if not runs.move_run(
+            session=session,
+            run_id=run_id,
+            from_status="queued",
+            to_status="running",
+            values={"started_at": utcnow(), "worker_id": worker_id},
+        ):
+            raise ArenaError(f"run {run_id} is not queued (already claimed or finished)")
+        run = session.get(ArenaRun, run_id)
+        assert run is not None
+        trace_id, cycle_id, symbols, mode, agents = (
+            run.trace_id,
+            run.cycle_id,
+            run.symbols,
+            run.mode,
+            run.requested_agents,
+        )
+        config = load_config(session=session)
+    try:
+        with sessions() as session:
+            plan = plan_run(session=session, settings=settings, symbols=symbols, agents=agents, mode=mode)
+        snapshot = await asyncio.to_thread(market.snapshot, plan.symbols, vol_threshold_pct=config.vol_threshold_pct)
+        portfolio = await asyncio.to_thread(market.portfolio)
+        input_hash = _store_inputs(sessions, run_id, snapshot, portfolio, plan.symbols)
+        coordinator = ArenaCoordinator(
+            gateway=gateway,
+            config=config,
+            budget_check=_budget_checker(sessions),
+            claim_power_call=_power_claimer(sessions, config),
+        )
+        result = await coordinator.run(
+            ids=CallIds(trace_id, run_id, cycle_id, input_hash),
+            cheap=plan.cheap,
+            power=plan.power,
+            snapshot=snapshot,
+            portfolio=portfolio,
+            universe=plan.symbols,
+            mode=plan.mode,
+        )
+    except Exception as exc:  # the run is recorded as failed with the reason; nothing is left "running"
+        reason = f"{exc.__class__.__name__}: {exc}"[:500]
+        log.warning("run %s failed: %s", run_id, reason)
+        _finish_failed(sessions, run_id, reason, started)
+        return "failed"
+    decision_id = _record_result(sessions, run_id, trace_id, result)
+    if result.final.action in ("BUY", "SELL"):
+        await asyncio.to_thread(
+            _execute, sessions, settings, config, run_id, trace_id, decision_id, result, snapshot, portfolio
+        )
+    _complete(sessions, run_id, result, started)
+    log.info("run %s completed: %s (escalated=%s)", run_id, result.final.action, result.escalated)
+    return "completed"
+
+
+def _store_inputs(
+    sessions: sessionmaker[Session],
+    run_id: str,
+    snapshot: MarketSnapshot,
+    portfolio: PortfolioState,
+    universe: list[str],
+) -> str:
+    market_json = canonical_json(snapshot)
+    portfolio_json = canonical_json(portfolio)
+    universe_json = canonical_json(sorted(universe))
+    hashes = {
+        kind: sha256_hex(text)
+        for kind, text in (("market", market_json), ("portfolio", portfolio_json), ("universe", universe_json))
+    }
+    with sessions() as session, session.begin():
+        runs.store_snapshot(session=session, digest=hashes["market"], kind="market", payload=market_json)
+        runs.store_snapshot(session=session, digest=hashes["portfolio"], kind="portfolio", payload=portfolio_json)
+        runs.store_snapshot(session=session, digest=hashes["universe"], kind="universe", payload=universe_json)
+        run = session.get(ArenaRun, run_id)
+        assert run is not None
+        run.market_snapshot_hash = hashes["market"]
+        run.portfolio_snapshot_hash = hashes["portfolio"]
+        run.universe_snapshot_hash = hashes["universe"]
+    return sha256_hex(canonical_json(hashes))
+
+
+def _budget_checker(sessions: sessionmaker[Session]) -> Any:
+    def check(agent: AgentSpec) -> str | None:
+        if agent.daily_budget_usd is None and agent.daily_call_limit is None:
+            return None
+        with sessions() as session:
+            version = session.get(AgentProfileVersion, agent.version_id)
+            assert version is not None
+            spent, calls = runs.profile_usage_since(
+                session=session, profile_id=version.profile_id, since=utc_day_start()
+            )
+        if agent.daily_call_limit is not None and calls >= agent.daily_call_limit:
+            return f"daily call limit reached ({calls}/{agent.daily_call_limit})"
+        if agent.daily_budget_usd is not None and spent >= Decimal(str(agent.daily_budget_usd)):
+            return f"daily budget spent (${spent:.4f} of ${agent.daily_budget_usd:.2f})"
+        return None
+
+    return check
+
+
+def _power_claimer(sessions: sessionmaker[Session], config: GuardrailConfig) -> Any:
+    def claim() -> bool:
+        with sessions() as session, session.begin():
+            return budget.claim_power_call(
+                session=session, day=utc_day_start().date().isoformat(), cap=config.max_power_calls_per_day
+            )
+
+    return claim
+
+
+def _decision_row(run_id: str, o: AgentOutcome) -> AgentDecision:
+    d = o.decision
+    cost = sum((c.cost_usd for c in o.calls if c.cost_usd is not None), Decimal(0))
+    priced = any(c.cost_usd is not None for c in o.calls)
+    return AgentDecision(
+        id=o.decision_id,
+        run_id=run_id,
+        profile_version_id=o.agent.version_id,
+        profile_name=o.agent.name,
+        provider=o.agent.provider,
+        model=o.agent.model,
+        role=o.agent.role,
+        phase=o.phase,
+        round=o.round,
+        status=o.status,
+        valid=o.valid,
+        action=d.action if d else None,
+        symbols=d.symbols if d else [],
+        sizing=d.sizing.model_dump() if d else None,
+        time_horizon=d.time_horizon if d else None,
+        rationale=d.rationale if d else None,
+        risk_flags=d.risk_flags if d else [],
+        confidence=d.confidence if d else None,
+        required_tools=d.required_tools if d else [],
+        data_dependencies=d.data_dependencies if d else [],
+        tool_calls=[{"name": t, "status": "requested"} for t in (d.required_tools if d else [])],
+        validation_errors=o.validation_errors + ([o.error] if o.error and not o.valid else []),
+        raw_output=o.raw_output,
+        prompt_hash=o.prompt_hash,
+        cost_usd=cost if priced else None,
+        tokens_in=sum(c.tokens_in or 0 for c in o.calls),
+        tokens_out=sum(c.tokens_out or 0 for c in o.calls),
+        latency_ms=o.latency_ms,
+    )
+
+
+def _record_result(sessions: sessionmaker[Session], run_id: str, trace_id: str, result: CoordinatorResult) -> str:
+    """Every agent decision and the consensus, in one transaction; returns the stable decision_id."""
+    final = result.final
+    outcome = {"BUY": "executable", "SELL": "executable", "HOLD": "hold"}.get(final.action, "no_trade")
+    consensus = Consensus(
+        run_id=run_id,
+        trace_id=trace_id,
+        final_action=final.action,
+        outcome=outcome,
+        symbol=final.symbol,
+        sizing=final.sizing.model_dump() if final.sizing else None,
+        confidence=final.confidence,
+        rule=final.rule,
+        no_trade_reason=final.no_trade_reason,
+        trace=result.trace,
+        escalated=result.escalated,
+        escalation_reasons=result.escalation_reasons,
+    )
+    with sessions() as session, session.begin():
+        runs.add_decisions(session=session, rows=[_decision_row(run_id, o) for o in result.outcomes])
+        runs.add_consensus(session=session, row=consensus)
+        return consensus.decision_id
+
+
+def _execute(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    config: GuardrailConfig,
+    run_id: str,
+    trace_id: str,
+    decision_id: str,
+    result: CoordinatorResult,
+    snapshot: MarketSnapshot,
+    portfolio: PortfolioState,
+) -> None:
+    """Guardrails and (when allowed) the order; an unexpected fault is recorded as a failed check, not lost."""
+    from arena.engine.execution.guardrails import Check
+    from arena.engine.execution.pipeline import ExecutionResult, execute_decision, store_outcome
+
+    final = result.final
+    assert final.symbol is not None and final.sizing is not None
+    with sessions() as session:
+        run = session.get(ArenaRun, run_id)
+        execution_on = run is not None and run.execution_mode == "on" and settings.execution_enabled
+    try:
+        outcome = execute_decision(
+            sessions=sessions,
+            settings=settings,
+            config=config,
+            decision_id=decision_id,
+            trace_id=trace_id,
+            action=final.action,
+            symbol=final.symbol,
+            sizing=final.sizing,
+            confidence=final.confidence,
+            snapshot=snapshot,
+            portfolio=portfolio,
+            execution_on=execution_on,
+        )
+    except Exception as exc:
+        log.exception("execution of decision %s failed", decision_id)
+        outcome = ExecutionResult("blocked", [Check("execution", False, f"{exc.__class__.__name__}: {exc}"[:300])])
+    store_outcome(sessions=sessions, run_id=run_id, result=outcome)
+
+
+def _complete(sessions: sessionmaker[Session], run_id: str, result: CoordinatorResult, started: float) -> None:
+    _finish(
+        sessions,
+        run_id,
+        "completed",
+        started,
+        {
+            "final_action": result.final.action,
+            "escalated": result.escalated,
+            "escalation_reasons": result.escalation_reasons,
+        },
+    )
+
+
+def _finish_failed(sessions: sessionmaker[Session], run_id: str, reason: str, started: float) -> None:
+    _finish(sessions, run_id, "failed", started, {"error": reason})
+
+
+def _finish(sessions: sessionmaker[Session], run_id: str, status: str, started: float, values: dict[str, Any]) -> None:
+    """running → completed/failed with the run's totals taken from its LLM-call rows."""
+    with sessions() as session, session.begin():
+        cost, tin, tout, calls = runs.call_totals(session=session, run_id=run_id)
+        runs.move_run(
+            session=session,
+            run_id=run_id,
+            from_status="running",
+            to_status=status,
+            values={
+                **values,
+                "cost_usd": cost,
+                "tokens_in": tin,
+                "tokens_out": tout,
+                "llm_calls": calls,
+                "latency_ms": int((time.monotonic() - started) * 1000),
+                "finished_at": utcnow(),
+            },
+        )

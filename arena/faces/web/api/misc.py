@@ -1,0 +1,60 @@
+"""GET /health (no auth), GET /leaderboard and GET /openapi.json."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from arena.faces.web.api.auth import configured_token
+from arena.faces.web.api.context import context
+from arena.faces.web.api.errors import NO_STORE, ApiError, json_response, parse
+from arena.faces.web.api.models import Health, Leaderboard, LeaderboardQuery
+from arena.storage.read.health import database_answers, newest_heartbeat_at
+from arena.storage.read.leaderboard import read_leaderboard
+
+log = logging.getLogger("arena.api")
+
+
+def _probe(session: Session) -> tuple[bool, datetime | None]:
+    return database_answers(session=session), newest_heartbeat_at(session=session)
+
+
+async def health(request: Request) -> Response:
+    """200 when the database answers, 503 (status degraded) when it does not; never needs the token."""
+    ctx = context(request)
+    try:
+        api_enabled = configured_token(ctx.settings()) is not None
+    except ApiError:
+        api_enabled = False
+    try:
+        alive, beat = await ctx.read(_probe)
+    except Exception as exc:  # a database that cannot answer is what this endpoint reports, not raises
+        log.warning("health: database check failed: %s", type(exc).__name__)
+        alive, beat = False, None
+    age = round((datetime.now(UTC) - beat).total_seconds(), 3) if beat is not None else None
+    body = Health(
+        status="ok" if alive else "degraded", database=alive, worker_heartbeat_age_s=age, api_enabled=api_enabled
+    )
+    return json_response(body, status=200 if alive else 503)
+
+
+async def leaderboard(request: Request) -> Response:
+    query = parse(LeaderboardQuery, dict(request.query_params))
+
+    def board(session: Session) -> dict[str, Any]:
+        return read_leaderboard(
+            session=session, window=query.window, group_by=query.group_by, strategy=query.strategy, market=query.market
+        )
+
+    return json_response(Leaderboard.model_validate(await context(request).read(board)))
+
+
+async def openapi(request: Request) -> Response:
+    from arena.faces.web.api.openapi import openapi_document
+
+    return JSONResponse(openapi_document(), headers=NO_STORE)

@@ -1,0 +1,132 @@
+"""Response bodies about runs: one list item, one page, and the full details of a run (what Run Details shows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from arena.faces.web.api.models import Reply
+
+
+class RunItem(Reply):
+    run_id: str
+    trace_id: str
+    status: str
+    trigger: str
+    strategy: str | None
+    mode: str
+    symbols: list[str]
+    final_action: str | None
+    decision_id: str | None
+    escalated: bool | None
+    escalation_reasons: list[str] | None
+    cost_usd: float | None
+    llm_calls: int | None
+    latency_ms: int | None
+    error: str | None
+    created_at: str
+    finished_at: str | None
+
+
+class RunPage(Reply):
+    items: list[RunItem]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next (older) page; null at the end")
+
+
+class AgentRow(Reply):
+    profile: str
+    model: str
+    role: str
+    phase: str
+    action: str | None
+    confidence: float | None
+    valid: bool
+    status: str
+    cost_usd: float | None
+    latency_ms: int | None
+
+
+class DecisionDetail(Reply):
+    agent_decision_id: str
+    profile: str
+    profile_version_id: int | None
+    provider: str
+    model: str
+    role: str
+    phase: str
+    status: str
+    valid: bool
+    action: str | None
+    confidence: float | None
+    rationale: str | None
+    risk_flags: list[Any]
+    tool_calls: list[Any] | None
+    validation_errors: list[Any] | None
+    cost_usd: float | None
+    latency_ms: int | None
+
+
+class LlmCall(Reply):
+    id: int
+    purpose: str
+    provider: str
+    model: str
+    status: str
+    tokens_in: int | None
+    tokens_out: int | None
+    cost_usd: float | None
+    cost_source: str | None
+    latency_ms: int | None
+    agent_decision_id: str | None
+    created_at: str
+
+
+class Fill(Reply):
+    broker_fill_id: str
+    client_order_id: str
+    symbol: str
+    side: str
+    qty: float
+    price: float
+    filled_at: str
+
+
+class OutcomeLink(Reply):
+    decision_id: str
+    trace_id: str
+    order_intent_id: int | None
+    client_order_id: str | None
+    broker_order_id: str | None
+    order_status: str | None
+    final: bool
+    fill_ids: list[str]
+    fills: list[Fill] = Field(default_factory=list)
+    position_snapshot_ids: list[int]
+
+
+class RunDetails(Reply):
+    run_id: str
+    trace_id: str
+    decision_id: str | None
+    status: str
+    mode: str
+    trigger: str
+    symbols: list[str]
+    final_action: str | None
+    escalated: bool | None
+    escalation_reasons: list[str] | None
+    no_trade_reason: str | None
+    error: str | None
+    cost_usd: float | None
+    llm_calls: int | None
+    latency_ms: int | None
+    agents: list[AgentRow]
+    decisions: list[DecisionDetail]
+    consensus: dict[str, Any] | None
+    llm_calls_detail: list[LlmCall]
+    order: dict[str, Any] | None
+    outcome_links: list[OutcomeLink]
+    created_at: str
+    started_at: str | None
+    finished_at: str | None

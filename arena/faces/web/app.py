@@ -1,0 +1,23 @@
+"""The dashboard frame: navigation between the Arena pages (served under /admin/arena/, one deep link per page)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from arena.faces.web.widgets.access import sign_in_page, signed_in
+
+st.set_page_config(page_title="Arena", page_icon="⚖️", layout="wide")
+
+pages = [
+    st.Page("screens/overview.py", title="Overview", icon=":material/monitoring:", url_path="overview", default=True),
+    st.Page("screens/run_details.py", title="Run Details", icon=":material/manage_search:", url_path="run_details"),
+    st.Page("screens/manual_run.py", title="Manual Run", icon=":material/play_circle:", url_path="manual_run"),
+    st.Page("screens/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:", url_path="leaderboard"),
+    st.Page("screens/profiles.py", title="Profiles", icon=":material/smart_toy:", url_path="profiles"),
+    st.Page("screens/guardrails.py", title="Guardrails & schedules", icon=":material/shield:", url_path="guardrails"),
+]
+allowed = signed_in()
+navigation = st.navigation(pages, position="sidebar" if allowed else "hidden")
+if not allowed:
+    sign_in_page()  # stops here: nothing below the sign-in renders without authentication
+navigation.run()

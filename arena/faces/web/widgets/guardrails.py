@@ -1,0 +1,125 @@
+"""Guardrail widgets: trading state / kill switch and the threshold forms, saved through arena.guardrail_config
+(whole config validated first — nothing saved on invalid input — then one audit row per changed key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from pydantic import ValidationError
+
+from arena.bootstrap.database import Database
+from arena.engine.config.guardrails import GuardrailConfig, load_config, update_config
+from arena.engine.config.profile_service import field_errors
+from arena.faces.web.widgets.flash import flash_and_rerun
+from arena.faces.web.widgets.format import change, md_escape
+from arena.storage.read.dashboard import audit_log
+
+ESCALATION = (
+    "disagreement_rate",
+    "min_confidence",
+    "high_risk_portfolio_delta_pct",
+    "max_power_calls_per_day",
+    "vol_threshold_pct",
+    "debate_rounds",
+    "blocking_risk_flags",
+)
+EXECUTION = (
+    "max_order_notional_usd",
+    "max_position_pct_equity",
+    "max_orders_per_day",
+    "daily_llm_spend_cap_usd",
+    "allowed_symbols",
+    "require_market_open",
+)
+STATES = ("ACTIVE", "REDUCING", "HALTED")
+STATE_HELP = {
+    "ACTIVE": "orders may open and close positions",
+    "REDUCING": "only orders that reduce a position",
+    "HALTED": "kill switch: no order is sent",
+}
+
+
+def load(db: Database) -> GuardrailConfig:
+    with db.sessions() as session:
+        return load_config(session=session)
+
+
+def save(db: Database, changes: dict[str, Any], actor: str) -> None:
+    """Apply `changes` in one transaction and redraw; when invalid, show why and store nothing."""
+    try:
+        with db.sessions() as session, session.begin():
+            before = load_config(session=session)
+            update_config(session=session, changes=changes, actor=actor)
+    except ValidationError as exc:
+        lines = "\n".join(f"- {md_escape(line)}" for line in field_errors(exc))
+        st.error(f"Not saved — fix these fields:\n\n{lines}")
+        return
+    changed = [k for k, v in changes.items() if getattr(before, k) != v]
+    if changed:
+        flash_and_rerun("success", f"Saved {md_escape(', '.join(changed))} (audited as {md_escape(actor)}).")
+    flash_and_rerun("info", "No change.")
+
+
+def render_trading_state(db: Database, config: GuardrailConfig, actor: str) -> None:
+    state = config.trading_state
+    colour = {"ACTIVE": "green", "REDUCING": "orange", "HALTED": "red"}[state]
+    st.markdown(f"Current trading state: :{colour}-badge[{state}] — {STATE_HELP[state]}")
+    left, right = st.columns([3, 1])
+    with left, st.form("trading_state"):
+        wanted = st.radio(
+            "Trading state",
+            STATES,
+            index=STATES.index(state),
+            horizontal=True,
+            format_func=lambda s: f"{s} — {STATE_HELP[s]}",
+        )
+        if st.form_submit_button("Apply state"):
+            save(db, {"trading_state": wanted}, actor)
+    if right.button("Kill switch: HALT now", icon=":material/block:", type="primary", disabled=state == "HALTED"):
+        save(db, {"trading_state": "HALTED"}, actor)
+
+
+def _field_input(name: str, value: Any) -> Any:
+    info = GuardrailConfig.model_fields[name]
+    label = name.replace("_", " ")
+    help_text = info.description
+    if isinstance(value, bool):
+        return st.checkbox(label, value=value, help=help_text)
+    if isinstance(value, list):
+        raw = st.text_input(label + " (comma-separated)", value=", ".join(value), help=help_text)
+        return [v.strip() for v in raw.split(",") if v.strip()]
+    if isinstance(value, int):
+        return int(st.number_input(label, value=value, step=1, help=help_text))
+    return float(st.number_input(label, value=float(value), step=0.01, format="%.4g", help=help_text))
+
+
+def render_form(db: Database, config: GuardrailConfig, actor: str, *, key: str, fields: tuple[str, ...]) -> None:
+    with st.form(key):
+        cols = st.columns(3)
+        values = {}
+        for i, name in enumerate(fields):
+            with cols[i % 3]:
+                values[name] = _field_input(name, getattr(config, name))
+        if st.form_submit_button("Save", type="primary"):
+            save(db, {k: v for k, v in values.items() if v != getattr(config, k)}, actor)
+
+
+def render_audit(db: Database) -> None:
+    with db.sessions() as session:
+        rows = audit_log(session=session, entities=["guardrail", "strategy"], limit=100)
+    if not rows:
+        st.info("No guardrail or strategy change recorded yet.")
+        return
+    st.dataframe(
+        [
+            {
+                "when": r["at"],
+                "who": r["actor"],
+                "what": f"{r['entity']}: {r['key']}",
+                "change": change(r["before"], r["after"]),
+            }
+            for r in rows
+        ],
+        hide_index=True,
+    )

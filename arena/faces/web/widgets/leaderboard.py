@@ -1,0 +1,145 @@
+"""Leaderboard widgets: draw the server-computed board (storage.leaderboard_read, shared with the REST API).
+
+The board's shape is docs/LEADERBOARD.md's; every field is read with .get() so a board with fewer fields (an
+empty window, an older snapshot) still draws, and nothing is computed here beyond formatting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from arena.faces.web.widgets.charts import plain_label
+from arena.faces.web.widgets.format import DASH, md_escape, usd
+
+
+def _ci(value: Any) -> str:
+    if isinstance(value, list | tuple) and len(value) == 2 and None not in value:
+        return f"{value[0]:.2f}–{value[1]:.2f}"
+    return DASH
+
+
+def entry_rows(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for e in entries:
+        shadow = e.get("shadow") or {}
+        rows.append(
+            {
+                "rank": e.get("rank_band"),
+                "entry": e.get("key"),
+                "status": e.get("status"),
+                "scored": e.get("n"),
+                "decisions": e.get("decisions"),
+                "hit rate": e.get("hit_rate"),
+                "hit rate 90% CI": _ci(e.get("hit_rate_ci")),
+                "mean return %": e.get("mean_return_pct"),
+                "alpha points": e.get("cumulative_return_pct"),
+                "shadow PnL": shadow.get("pnl_usd"),
+                "max drawdown %": shadow.get("max_drawdown_pct"),
+                "sharpe": shadow.get("sharpe"),
+                "win rate": shadow.get("win_rate"),
+                "LLM cost": e.get("llm_cost_usd"),
+                "cost / decision": e.get("cost_per_decision_usd"),
+                "cost / alpha point": e.get("cost_per_alpha_point_usd"),
+                "hold rate": e.get("hold_rate"),
+                "schema failures": e.get("schema_failure_rate"),
+                "brier": e.get("brier"),
+            }
+        )
+    return rows
+
+
+MONEY = st.column_config.NumberColumn(format="$%.4f")
+RATE = st.column_config.NumberColumn(format="percent")
+
+
+def render_entries(entries: list[dict[str, Any]]) -> None:
+    st.dataframe(
+        entry_rows(entries),
+        hide_index=True,
+        column_config={
+            "hit rate": RATE,
+            "win rate": RATE,
+            "hold rate": RATE,
+            "schema failures": RATE,
+            "mean return %": st.column_config.NumberColumn(format="%.2f"),
+            "alpha points": st.column_config.NumberColumn(format="%.2f"),
+            "shadow PnL": st.column_config.NumberColumn(format="$%.2f"),
+            "max drawdown %": st.column_config.NumberColumn(format="%.2f"),
+            "sharpe": st.column_config.NumberColumn(format="%.2f"),
+            "brier": st.column_config.NumberColumn(format="%.3f"),
+            "LLM cost": MONEY,
+            "cost / decision": MONEY,
+            "cost / alpha point": MONEY,
+        },
+    )
+
+
+def render_equity(entries: list[dict[str, Any]]) -> None:
+    curves = [(e.get("key"), (e.get("shadow") or {}).get("equity_curve") or []) for e in entries]
+    curves = [(k, c) for k, c in curves if c]
+    if not curves:
+        return
+    fig = go.Figure()
+    for key, curve in curves:
+        fig.add_scatter(
+            x=[p.get("date") for p in curve],
+            y=[p.get("equity") for p in curve],
+            name=plain_label(str(key)),
+            mode="lines+markers",
+        )
+    fig.update_layout(title="Shadow account equity (USD)", margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    st.plotly_chart(fig, key="equity_chart")
+
+
+def render_extras(board: dict[str, Any]) -> None:
+    arena = board.get("arena")
+    if arena:
+        st.subheader("The arena's own decisions")
+        render_entries([{**arena, "key": "consensus", "status": "final decisions"}])
+    value = (board.get("escalation_value") or {}).get("by_trigger") or {}
+    if value:
+        st.subheader("Value of escalation")
+        st.caption("Signed return of the powerful decision minus what the cheap round alone had chosen, per trigger.")
+        st.dataframe(
+            [
+                {
+                    "trigger": reason,
+                    "runs": v.get("runs"),
+                    "mean value (points)": v.get("mean_value_pct"),
+                    "90% CI": _ci(v.get("value_ci")),
+                }
+                for reason, v in value.items()
+            ],
+            hide_index=True,
+        )
+    real = board.get("real_account")
+    if real:
+        st.subheader("Real (paper) account")
+        st.text(
+            f"realized PnL {usd(real.get('realized_pnl_usd'), digits=2)} · unrealized "
+            f"{usd(real.get('unrealized_pnl_usd'), digits=2)} · fills {real.get('fills', DASH)} · equity return "
+            f"{_pct(real.get('equity_return_pct'))} · max drawdown {_pct(real.get('max_drawdown_pct'))} · "
+            f"buy and hold {_pct(real.get('buy_and_hold_pct'))} · alpha {_pct(real.get('alpha_pct'))}"
+        )
+        with st.expander("PnL by decision and equity curve"):
+            st.json({k: real.get(k) for k in ("pnl_by_decision", "equity_curve")}, expanded=False)
+
+
+def _pct(value: Any) -> str:
+    return DASH if value is None else f"{value:.2f}%"
+
+
+def render_board(board: dict[str, Any]) -> None:
+    entries = board.get("entries") or []
+    ranked = board.get("status") == "ranked"
+    if not ranked:
+        reason = board.get("reason") or f"no entry has {board.get('min_sample', 'enough')} scored decisions yet"
+        st.info(f"Not enough data to rank agents: {md_escape(reason)}.")
+    if entries:
+        st.caption("Entries sharing a rank band cannot be told apart yet (their hit-rate intervals overlap).")
+        render_entries(entries)
+        render_equity(entries)
+    render_extras(board)

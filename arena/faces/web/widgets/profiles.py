@@ -1,0 +1,269 @@
+"""Profiles widgets: the current profiles with today's usage, enable/disable, the create/edit form, history.
+
+Every save goes through arena.profile_service (validate → new version → audit); invalid input saves nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import streamlit as st
+
+from arena.bootstrap.database import Database
+from arena.engine.config.profile_service import save_profile, validate_profile
+from arena.engine.config.profiles import ROLES
+from arena.engine.config.settings import Settings
+from arena.engine.decide.prompts import TEMPLATES
+from arena.faces.web.widgets.flash import flash_and_rerun
+from arena.faces.web.widgets.format import change, md_escape
+from arena.kernel.errors import InvalidRequestError
+from arena.storage.read.dashboard import audit_log, day_start, profile_usage
+from arena.storage.repositories.profiles import VERSIONED_FIELDS, current_profiles, profile_history
+
+NEW = "+ New profile"
+CUSTOM = "custom"
+K = "pf_"  # session-state prefix of the form's widgets
+DEFAULTS: dict[str, Any] = {
+    "name": "",
+    "provider": "openai",
+    "api_base": "",
+    "model": "",
+    "role": "technical_analyst",
+    "template": "technical_analyst@v1",
+    "max_tokens": 800,
+    "temperature": 0.2,
+    "tool_policy": "none",
+    "mode": "cheap_first",
+    "enabled": True,
+    "daily_budget_usd": "",
+    "daily_call_limit": "",
+    "timeout_s": 30.0,
+}
+
+
+def load_profiles(db: Database) -> list[dict[str, Any]]:
+    """Current version of every profile plus today's spend and calls (all versions)."""
+    with db.sessions() as session:
+        usage = profile_usage(session=session, since=day_start(datetime.now(UTC)))
+        return [
+            {"name": p.name, "version": v.version, "updated_at": p.updated_at}
+            | {f: getattr(v, f) for f in VERSIONED_FIELDS}
+            | {"enabled": p.enabled, "spent_today": usage.get(p.name, {}).get("cost_usd", 0.0)}
+            | {"calls_today": usage.get(p.name, {}).get("calls", 0)}
+            for p, v in current_profiles(session=session)
+        ]
+
+
+def render_table(profiles: list[dict[str, Any]]) -> None:
+    rows = [
+        {
+            "enabled": p["enabled"],
+            "name": p["name"],
+            "version": p["version"],
+            "mode": p["mode"],
+            "provider": p["provider"],
+            "model": p["model"],
+            "role": p["role"],
+            "template": f"{p['prompt_template_id']}@v{p['prompt_version']}",
+            "spent today": p["spent_today"],
+            "daily budget": float(p["daily_budget_usd"]) if p["daily_budget_usd"] is not None else None,
+            "calls today": p["calls_today"],
+            "daily call limit": p["daily_call_limit"],
+            "max tokens": p["max_tokens"],
+            "temperature": p["temperature"],
+            "timeout (s)": p["timeout_s"],
+        }
+        for p in profiles
+    ]
+    st.dataframe(
+        rows,
+        hide_index=True,
+        column_config={
+            "enabled": st.column_config.CheckboxColumn(),
+            "spent today": st.column_config.NumberColumn(format="$%.4f"),
+            "daily budget": st.column_config.NumberColumn(format="$%.2f", help="empty = no budget"),
+        },
+    )
+
+
+def spec_dict(p: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    values = {"name": p["name"]} | {f: p[f] for f in VERSIONED_FIELDS}
+    if values["daily_budget_usd"] is not None:
+        values["daily_budget_usd"] = float(values["daily_budget_usd"])
+    return values | changes
+
+
+def render_toggles(db: Database, profiles: list[dict[str, Any]], actor: str) -> None:
+    st.caption("Enable or disable an agent (saved at once as a new version, audited).")
+    cols = st.columns(min(4, max(1, len(profiles))))
+    for i, p in enumerate(profiles):
+        key = f"enable_{p['name']}"
+        st.session_state[key] = p["enabled"]  # always show what is stored, not a stale click
+        cols[i % len(cols)].toggle(p["name"], key=key, on_change=_toggle, args=(db, p, key, actor))
+
+
+def _toggle(db: Database, p: dict[str, Any], key: str, actor: str) -> None:
+    wanted = bool(st.session_state[key])
+    try:
+        result = save_profile(sessions=db.sessions, spec=validate_profile(spec_dict(p, enabled=wanted)), actor=actor)
+    except InvalidRequestError as exc:
+        st.error(f"Not saved: {md_escape(exc)}")
+        return
+    st.toast(f"{p['name']} {'enabled' if wanted else 'disabled'} (version {result.version})")
+
+
+def presets(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Model router presets from settings (ARENA_CHEAP_*/ARENA_POWER_* model ids)."""
+    return {
+        f"cheap · OpenAI · {settings.cheap_openai_model}": {
+            "provider": "openai",
+            "model": settings.cheap_openai_model,
+            "mode": "cheap_first",
+        },
+        f"cheap · OpenRouter · {settings.cheap_openrouter_model}": {
+            "provider": "openrouter",
+            "model": settings.cheap_openrouter_model,
+            "mode": "cheap_first",
+        },
+        f"powerful · OpenRouter · {settings.power_openrouter_model}": {
+            "provider": "openrouter",
+            "model": settings.power_openrouter_model,
+            "mode": "escalation_only",
+            "role": "judge",
+            "template": "judge@v1",
+            "max_tokens": 1200,
+        },
+    }
+
+
+def _load_into_form(values: dict[str, Any]) -> None:
+    for key, value in values.items():
+        st.session_state[K + key] = value
+
+
+def _pick_profile(profiles: dict[str, dict[str, Any]]) -> None:
+    chosen = st.session_state[K + "target"]
+    if chosen == NEW:
+        _load_into_form(DEFAULTS)
+        return
+    p = profiles[chosen]
+    _load_into_form(
+        {
+            **{k: p[k] for k in ("name", "provider", "model", "role", "max_tokens", "tool_policy", "mode", "enabled")},
+            "api_base": p["api_base"] or "",
+            "template": f"{p['prompt_template_id']}@v{p['prompt_version']}",
+            "temperature": float(p["temperature"]),
+            "timeout_s": float(p["timeout_s"]),
+            "daily_budget_usd": "" if p["daily_budget_usd"] is None else f"{float(p['daily_budget_usd']):g}",
+            "daily_call_limit": "" if p["daily_call_limit"] is None else str(p["daily_call_limit"]),
+        }
+    )
+
+
+def _apply_preset(table: dict[str, dict[str, Any]]) -> None:
+    name = st.session_state[K + "preset"]
+    if name != CUSTOM:
+        _load_into_form(table[name])
+
+
+def render_form(db: Database, settings: Settings, profiles: list[dict[str, Any]], actor: str) -> None:
+    by_name = {p["name"]: p for p in profiles}
+    for key, value in DEFAULTS.items():
+        st.session_state.setdefault(K + key, value)
+    table = presets(settings)
+    left, right = st.columns(2)
+    target = left.selectbox(
+        "Create or edit", [NEW, *by_name], key=K + "target", on_change=_pick_profile, args=(by_name,)
+    )
+    right.selectbox(
+        "Model preset",
+        [CUSTOM, *table],
+        key=K + "preset",
+        on_change=_apply_preset,
+        args=(table,),
+        help="Fills provider, model and mode from ARENA_CHEAP_*/ARENA_POWER_* settings",
+    )
+    editing = target != NEW
+    with st.form("profile_form"):
+        a, b, c = st.columns(3)
+        a.text_input("Name", key=K + "name", disabled=editing, help="2-64 lower-case letters, digits or _")
+        b.selectbox("Provider", ["openai", "openrouter"], key=K + "provider")
+        c.text_input("Model id", key=K + "model")
+        a.selectbox("Role", list(ROLES), key=K + "role")
+        b.selectbox("Prompt template", [f"{t}@v{v}" for t, v in sorted(TEMPLATES)], key=K + "template")
+        c.selectbox("Mode", ["cheap_first", "escalation_only"], key=K + "mode")
+        a.number_input("Max tokens", step=100, key=K + "max_tokens")
+        b.number_input("Temperature", step=0.1, key=K + "temperature")
+        c.number_input("Timeout (s)", step=5.0, key=K + "timeout_s")
+        a.text_input("Daily budget (USD)", key=K + "daily_budget_usd", help="blank = no budget")
+        b.text_input("Daily call limit", key=K + "daily_call_limit", help="blank = no limit")
+        c.selectbox("Tool policy", ["none", "read_only"], key=K + "tool_policy")
+        st.text_input("API base URL (optional)", key=K + "api_base", help="an OpenAI-compatible endpoint")
+        st.checkbox("Enabled", key=K + "enabled")
+        submitted = st.form_submit_button("Save new version" if editing else "Create profile", type="primary")
+    if submitted:
+        _save(db, by_name, editing, actor)
+
+
+def _blank_none(value: str) -> str | None:
+    return value.strip() or None
+
+
+def _save(db: Database, existing: dict[str, dict[str, Any]], editing: bool, actor: str) -> None:
+    s = st.session_state
+    template_id, _, version = str(s[K + "template"]).partition("@v")
+    data = {
+        "name": str(s[K + "name"]).strip(),
+        "provider": s[K + "provider"],
+        "api_base": _blank_none(s[K + "api_base"]),
+        "model": str(s[K + "model"]).strip(),
+        "role": s[K + "role"],
+        "prompt_template_id": template_id,
+        "prompt_version": int(version),
+        "max_tokens": s[K + "max_tokens"],
+        "temperature": s[K + "temperature"],
+        "tool_policy": s[K + "tool_policy"],
+        "mode": s[K + "mode"],
+        "enabled": s[K + "enabled"],
+        "daily_budget_usd": _blank_none(s[K + "daily_budget_usd"]),
+        "daily_call_limit": _blank_none(s[K + "daily_call_limit"]),
+        "timeout_s": s[K + "timeout_s"],
+    }
+    if not editing and data["name"] in existing:
+        st.error(
+            f"Not saved: a profile named {md_escape(data['name'])} already exists — pick it under “Create or edit”."
+        )
+        return
+    try:
+        spec = validate_profile(data)
+    except InvalidRequestError as exc:
+        lines = "\n".join(f"- {md_escape(line)}" for line in str(exc).split("; "))
+        st.error(f"Not saved — fix these fields:\n\n{lines}")
+        return
+    result = save_profile(sessions=db.sessions, spec=spec, actor=actor)
+    if result.changed:
+        flash_and_rerun("success", f"Saved {md_escape(spec.name)} as version {result.version}.")
+    flash_and_rerun("info", f"No change: {md_escape(spec.name)} stays at version {result.version}.")
+
+
+def render_history(db: Database, name: str) -> None:
+    with db.sessions() as session:
+        versions = [
+            {"version": v.version, "created_at": v.created_at, "created_by": v.created_by}
+            | {f: getattr(v, f) for f in VERSIONED_FIELDS}
+            for v in profile_history(session=session, name=name)
+        ]
+        changes = audit_log(session=session, entities=["profile"], key=name, limit=50)
+    st.dataframe(versions, hide_index=True)
+    st.caption("Audit trail (who, when, before → after)")
+    st.dataframe(
+        [{"when": c["at"], "who": c["actor"], "change": change(c["before"], c["after"])} for c in changes],
+        hide_index=True,
+    )
+
+
+def render_templates() -> None:
+    for (template_id, version), template in sorted(TEMPLATES.items()):
+        with st.expander(f"{template_id} @ v{version} — role {template.role}"):
+            st.text(template.system)

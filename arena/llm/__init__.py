@@ -1,1 +1,0 @@
-"""LLM access: the gateway (the only litellm importer), prices and prompts."""

@@ -1,1 +1,0 @@
-"""Market data and portfolio state: the inputs agents decide on."""

@@ -1,0 +1,104 @@
+"""Order intents, broker orders, fills, position snapshots and outcome links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from arena.storage.models import BrokerOrder, Fill, OrderIntent, OutcomeLink, PositionSnapshot
+
+
+def count_intents_since(*, session: Session, since: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(OrderIntent).where(OrderIntent.created_at >= since)) or 0
+
+
+def intent_for_decision(*, session: Session, decision_id: str) -> OrderIntent | None:
+    return session.scalar(select(OrderIntent).where(OrderIntent.decision_id == decision_id))
+
+
+def create_intent(
+    *, session: Session, decision_id: str, trace_id: str, client_order_id: str, symbol: str, side: str, qty: float
+) -> tuple[OrderIntent, OutcomeLink]:
+    """The intent and its link in status `pending`, written before anything is sent to the broker."""
+    intent = OrderIntent(
+        decision_id=decision_id,
+        trace_id=trace_id,
+        client_order_id=client_order_id,
+        symbol=symbol,
+        side=side,
+        qty=Decimal(str(qty)),
+    )
+    session.add(intent)
+    session.flush()
+    link = OutcomeLink(
+        decision_id=decision_id,
+        trace_id=trace_id,
+        order_intent_id=intent.id,
+        client_order_id=client_order_id,
+        order_status="pending",
+        final=False,
+    )
+    session.add(link)
+    session.add(
+        BrokerOrder(client_order_id=client_order_id, symbol=symbol, side=side, qty=Decimal(str(qty)), status="pending")
+    )
+    session.flush()
+    return intent, link
+
+
+def broker_order(*, session: Session, client_order_id: str) -> BrokerOrder | None:
+    return session.scalar(select(BrokerOrder).where(BrokerOrder.client_order_id == client_order_id))
+
+
+def link_for_order(*, session: Session, client_order_id: str) -> OutcomeLink | None:
+    return session.scalar(select(OutcomeLink).where(OutcomeLink.client_order_id == client_order_id))
+
+
+def open_orders(*, session: Session, final_statuses: frozenset[str]) -> list[BrokerOrder]:
+    return list(session.scalars(select(BrokerOrder).where(BrokerOrder.status.not_in(final_statuses))))
+
+
+def add_fill(
+    *,
+    session: Session,
+    broker_fill_id: str,
+    client_order_id: str,
+    symbol: str,
+    side: str,
+    qty: Decimal,
+    price: Decimal,
+    filled_at: datetime,
+) -> Fill | None:
+    """Insert once per broker fill id; a fill seen again is ignored."""
+    if session.scalar(select(Fill).where(Fill.broker_fill_id == broker_fill_id)) is not None:
+        return None
+    fill = Fill(
+        broker_fill_id=broker_fill_id,
+        client_order_id=client_order_id,
+        symbol=symbol,
+        side=side,
+        qty=qty,
+        price=price,
+        filled_at=filled_at,
+    )
+    session.add(fill)
+    session.flush()
+    return fill
+
+
+def add_position_snapshot(
+    *, session: Session, equity: float, cash: float, buying_power: float, positions: list[dict[str, Any]]
+) -> PositionSnapshot:
+    row = PositionSnapshot(
+        equity=Decimal(str(equity)),
+        cash=Decimal(str(cash)),
+        buying_power=Decimal(str(buying_power)),
+        positions=positions,
+    )
+    session.add(row)
+    session.flush()
+    return row

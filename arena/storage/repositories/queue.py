@@ -1,0 +1,98 @@
+"""The run queue (ai_run_requests): atomic claims and the look-ups crash recovery needs.
+
+A request moves queued → claimed → done. A claim is one guarded UPDATE (`WHERE state = 'queued'` and the
+claimer still holds the scheduler lease), so of two claimers racing for a row exactly one changes it: PostgreSQL
+re-checks the condition after the first writer commits, SQLite serialises writers with BEGIN IMMEDIATE.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from arena.storage.models import ArenaRun, RunRequest, WorkerLease
+
+
+def queued_requests(*, session: Session, limit: int) -> list[RunRequest]:
+    """Oldest first (first come, first served)."""
+    return list(
+        session.scalars(
+            select(RunRequest)
+            .where(RunRequest.state == "queued")
+            .order_by(RunRequest.created_at, RunRequest.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim_request(*, session: Session, request_id: int, worker_id: str, now: datetime, lease_name: str) -> bool:
+    """queued → claimed for `worker_id`, only while it holds the lease `lease_name`; False if anyone else won."""
+    lease_held = exists().where(
+        WorkerLease.name == lease_name, WorkerLease.holder == worker_id, WorkerLease.expires_at > now
+    )
+    result = session.execute(
+        update(RunRequest)
+        .where(RunRequest.id == request_id, RunRequest.state == "queued", lease_held)
+        .values(state="claimed", claimed_by=worker_id, claimed_at=now)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def finish_request(*, session: Session, run_id: str) -> None:
+    """The request's run reached a final state (or can never start): done."""
+    session.execute(update(RunRequest).where(RunRequest.run_id == run_id).values(state="done"))
+
+
+def requeue_request(*, session: Session, run_id: str, claimed_by: str | None) -> bool:
+    """claimed (by `claimed_by`) → queued again: its run never started, so the next active worker runs it."""
+    owner = RunRequest.claimed_by.is_(None) if claimed_by is None else RunRequest.claimed_by == claimed_by
+    result = session.execute(
+        update(RunRequest)
+        .where(RunRequest.run_id == run_id, RunRequest.state == "claimed", owner)
+        .values(state="queued", claimed_by=None, claimed_at=None)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def claims_not_by(*, session: Session, worker_id: str) -> list[tuple[str, str, str | None]]:
+    """(run_id, run status, claimed_by) of requests claimed by any worker but `worker_id`."""
+    rows = session.execute(
+        select(RunRequest.run_id, ArenaRun.status, RunRequest.claimed_by)
+        .join(ArenaRun, ArenaRun.id == RunRequest.run_id)
+        .where(
+            RunRequest.state == "claimed",
+            or_(RunRequest.claimed_by != worker_id, RunRequest.claimed_by.is_(None)),
+        )
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def running_runs_not_by(*, session: Session, worker_id: str, worker_prefix: str) -> list[tuple[str, str]]:
+    """(run_id, worker_id) of runs `running` under another worker process (ids starting with `worker_prefix`).
+
+    Runs executed in-process by `python -m arena run` carry worker_id "cli" and are never touched.
+    """
+    rows = session.execute(
+        select(ArenaRun.id, ArenaRun.worker_id).where(
+            ArenaRun.status == "running",
+            ArenaRun.worker_id != worker_id,
+            ArenaRun.worker_id.startswith(worker_prefix, autoescape=True),
+        )
+    )
+    return [(r[0], r[1] or "") for r in rows]
+
+
+def unstarted_scheduled_runs(*, session: Session) -> list[str]:
+    """Runs a scheduled cycle created but never started (they have no queue row): left by a lost worker."""
+    has_request = exists().where(RunRequest.run_id == ArenaRun.id)
+    return list(
+        session.scalars(
+            select(ArenaRun.id).where(ArenaRun.status == "queued", ArenaRun.trigger == "schedule", ~has_request)
+        )
+    )
+
+
+def queue_depth(*, session: Session) -> int:
+    return int(session.scalar(select(func.count(RunRequest.id)).where(RunRequest.state == "queued")) or 0)
