@@ -1,0 +1,116 @@
+"""Kind vocabularies: the closed sets of names the engine, storage and faces share (actions, modes, providers…).
+
+`StrEnum` members are their strings, so stored values, JSON shapes and CLI arguments are unchanged.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """What an agent proposes."""
+
+    BUY = "BUY"
+    SELL = "SELL"
+    HOLD = "HOLD"
+
+
+class FinalAction(StrEnum):
+    """What a run ends with: an agent action, or the arena declining to trade."""
+
+    BUY = "BUY"
+    SELL = "SELL"
+    HOLD = "HOLD"
+    NO_TRADE = "NO_TRADE"
+
+
+class TimeHorizon(StrEnum):
+    INTRADAY = "intraday"
+    ONE_DAY = "1d"
+    FIVE_DAYS = "5d"
+    TWENTY_DAYS = "20d"
+
+
+class SizingKind(StrEnum):
+    PCT_EQUITY = "pct_equity"
+    NOTIONAL_USD = "notional_usd"
+    SHARES = "shares"
+
+
+class Side(StrEnum):
+    """An order's side at the broker."""
+
+    BUY = "buy"
+    SELL = "sell"
+
+
+class RunMode(StrEnum):
+    COMPETITION = "competition"
+    DEBATE = "debate"
+
+
+class Trigger(StrEnum):
+    """Who asked for a run."""
+
+    CLI = "cli"
+    MANUAL = "manual"
+    API = "api"
+    SCHEDULE = "schedule"
+
+
+class ScheduleKind(StrEnum):
+    CRON = "cron"
+    INTERVAL = "interval"
+
+
+class Provider(StrEnum):
+    OPENAI = "openai"
+    OPENROUTER = "openrouter"
+
+
+class ProfileMode(StrEnum):
+    """Where a profile sits in the routing: asked first, or only when the cheap agents escalate."""
+
+    CHEAP_FIRST = "cheap_first"
+    ESCALATION_ONLY = "escalation_only"
+
+
+class Role(StrEnum):
+    TECHNICAL_ANALYST = "technical_analyst"
+    RISK_MANAGER = "risk_manager"
+    JUDGE = "judge"
+
+
+class ToolPolicy(StrEnum):
+    NONE = "none"
+    READ_ONLY = "read_only"
+
+
+class Purpose(StrEnum):
+    """Why an LLM call was made (`ai_cost_telemetry.purpose`)."""
+
+    AGENT = "agent"
+    DEBATE = "debate"
+    REPAIR = "repair"
+    JUDGE = "judge"
+    ESCALATION = "escalation"
+
+
+class CostSource(StrEnum):
+    PROVIDER = "provider"
+    PRICE_TABLE = "price_table"
+    UNKNOWN = "unknown"
+
+
+class Regime(StrEnum):
+    NORMAL = "normal"
+    HIGH_VOLATILITY = "high_volatility"
+
+
+class ScoreSubject(StrEnum):
+    """Whose decision an outcome score belongs to."""
+
+    AGENT = "agent"
+    CONSENSUS = "consensus"
+    CHEAP_CONSENSUS = "cheap_consensus"
