@@ -157,6 +157,7 @@ def main() -> int:
     run_id = populate(url, args.runs)
     print(f"populated {args.runs} runs in {time.perf_counter() - t0:.1f} s ({url.split('@')[-1]})")
 
+    from arena.kernel.kinds import LeaderboardWindow
     from arena.storage.read.dashboard import cost_over_time, overview
     from arena.storage.read.leaderboard import read_leaderboard
     from arena.storage.read.run_listing import list_runs
@@ -174,7 +175,8 @@ def main() -> int:
         results.append(timed("run_details", lambda: run_details(session=s, run_id=run_id), READ_BUDGET_S))
         results.append(timed("overview tiles", lambda: overview(session=s), READ_BUDGET_S))
         results.append(timed("cost_over_time (30 d)", lambda: cost_over_time(session=s, since=since), READ_BUDGET_S))
-        results.append(timed("read_leaderboard", lambda: read_leaderboard(session=s, window="30d"), READ_BUDGET_S))
+        month = LeaderboardWindow.MONTH
+        results.append(timed("read_leaderboard", lambda: read_leaderboard(session=s, window=month), READ_BUDGET_S))
 
     os.environ["DATABASE_URL"] = url
     from streamlit.testing.v1 import AppTest

@@ -50,11 +50,8 @@ run() {
 
 run ruff check .
 run ruff format --check .
-mypy_dirs=()
-for dir in arena storage jobs api ui; do
-    if [[ -d "$dir" ]] && compgen -G "$dir/*.py" >/dev/null; then mypy_dirs+=("$dir"); fi
-done
-run mypy "${mypy_dirs[@]}"
+run lint-imports --no-logo
+run mypy arena bench
 run pytest
 
 if ((${#failed[@]})); then

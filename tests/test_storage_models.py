@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from arena.bootstrap.database import Database
-from arena.kernel.errors import ConfigurationError
+from arena.kernel.errors import ConfigurationError, IllegalTransition
+from arena.kernel.lifecycles import ORDER_TRANSITIONS, RUN_TRANSITIONS
+from arena.kernel.states import OrderStatus, RunStatus
 from arena.storage.models import (
     AgentDecision,
     AgentProfile,
@@ -22,6 +24,8 @@ from arena.storage.models import (
     Consensus,
     OrderIntent,
 )
+from arena.storage.repositories import orders as order_repo
+from arena.storage.repositories import runs as run_repo
 from arena.storage.session import make_engine, parse_database_url, redact_url, transaction
 
 
@@ -132,6 +136,104 @@ def test_consensus_check_constraints_bite(database: Database) -> None:
 
 def test_run_status_enum_bites(database: Database) -> None:
     _refused(database, lambda session: _run(session, status="exploded"))
+
+
+def _status_of_run(database: Database, run_id: str) -> str:
+    with database.sessions() as session:
+        run = session.get(ArenaRun, run_id)
+        assert run is not None
+        return run.status
+
+
+def test_illegal_run_moves_are_refused_by_the_repository(database: Database) -> None:
+    """move_run consults the transition table before it writes: queued → completed skips running, a final
+    status is final, and an unknown status is no status at all."""
+    with transaction(database.sessions) as session:
+        run_id = _run(session).id
+    for source, target in (("queued", "completed"), ("queued", "queued"), ("queued", "exploded")):
+        with pytest.raises(IllegalTransition), transaction(database.sessions) as session:
+            run_repo.move_run(session=session, run_id=run_id, from_status=source, to_status=target)
+        assert _status_of_run(database, run_id) == RunStatus.QUEUED
+    with transaction(database.sessions) as session:
+        assert run_repo.move_run(session=session, run_id=run_id, from_status="queued", to_status="running")
+        assert run_repo.move_run(session=session, run_id=run_id, from_status="running", to_status="failed")
+    refused = pytest.raises(IllegalTransition, match="run cannot go from failed to running")
+    with refused, transaction(database.sessions) as session:
+        run_repo.move_run(session=session, run_id=run_id, from_status="failed", to_status="running")
+    assert _status_of_run(database, run_id) == RunStatus.FAILED
+
+
+def test_assigning_a_run_status_goes_through_the_table_too(database: Database) -> None:
+    with transaction(database.sessions) as session:
+        run_id = _run(session).id
+    with pytest.raises(IllegalTransition), transaction(database.sessions) as session:
+        run = session.get(ArenaRun, run_id)
+        assert run is not None
+        run.status = RunStatus.COMPLETED
+    assert _status_of_run(database, run_id) == RunStatus.QUEUED
+
+
+def _order(database: Database) -> str:
+    """A pending intent with its broker-order row and link, as the pipeline writes them before submitting."""
+    with transaction(database.sessions) as session:
+        consensus = _consensus(_run(session))
+        session.add(consensus)
+        session.flush()
+        intent, _ = order_repo.create_intent(
+            session=session,
+            decision_id=consensus.decision_id,
+            trace_id=consensus.trace_id,
+            client_order_id=f"arena-{consensus.decision_id}",
+            symbol="AAPL",
+            side="buy",
+            qty=1,
+        )
+        return intent.client_order_id
+
+
+def _order_status(database: Database, client_order_id: str) -> tuple[str, str | None, bool]:
+    with database.sessions() as session:
+        row = order_repo.broker_order(session=session, client_order_id=client_order_id)
+        link = order_repo.link_for_order(session=session, client_order_id=client_order_id)
+        assert row is not None and link is not None
+        return row.status, link.order_status, link.final
+
+
+def test_illegal_order_moves_are_refused_by_the_repository(database: Database) -> None:
+    cid = _order(database)
+    assert _order_status(database, cid) == (OrderStatus.PENDING, OrderStatus.PENDING, False)
+
+    def move(target: str) -> None:
+        with transaction(database.sessions) as session:
+            row = order_repo.broker_order(session=session, client_order_id=cid)
+            link = order_repo.link_for_order(session=session, client_order_id=cid)
+            assert row is not None
+            order_repo.move_order(session=session, row=row, to_status=target, link=link)
+
+    for illegal in ("pending", "exploded"):
+        with pytest.raises(IllegalTransition):
+            move(illegal)
+    move("partially_filled")
+    with pytest.raises(IllegalTransition, match="order cannot go from partially_filled to new"):
+        move("new")  # filled quantity only grows
+    move("filled")
+    assert _order_status(database, cid) == (OrderStatus.FILLED, OrderStatus.FILLED, True)
+    with pytest.raises(IllegalTransition):
+        move("canceled")  # final is final
+    # a direct assignment on the row (as the reconciler makes it) is held to the same table
+    with pytest.raises(IllegalTransition), transaction(database.sessions) as session:
+        row = order_repo.broker_order(session=session, client_order_id=cid)
+        assert row is not None
+        row.status = OrderStatus.CANCELED
+    assert _order_status(database, cid) == (OrderStatus.FILLED, OrderStatus.FILLED, True)
+
+
+def test_transition_tables_name_every_state_and_only_known_ones() -> None:
+    assert set(RUN_TRANSITIONS) == set(RunStatus)
+    assert set(ORDER_TRANSITIONS) == set(OrderStatus)
+    for table in (RUN_TRANSITIONS, ORDER_TRANSITIONS):
+        for targets in table.values():
+            assert targets <= set(table)
 
 
 def test_decision_id_is_unique(database: Database) -> None:

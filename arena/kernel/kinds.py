@@ -114,3 +114,52 @@ class ScoreSubject(StrEnum):
     AGENT = "agent"
     CONSENSUS = "consensus"
     CHEAP_CONSENSUS = "cheap_consensus"
+
+
+class Phase(StrEnum):
+    """Which part of a run an agent answered in (`ai_arena_agent_decisions.phase`)."""
+
+    CHEAP = "cheap"
+    DEBATE = "debate"
+    ESCALATION = "escalation"
+    JUDGE = "judge"
+
+
+class SnapshotKind(StrEnum):
+    """What a stored snapshot holds (`ai_snapshots.kind`)."""
+
+    MARKET = "market"
+    UNIVERSE = "universe"
+    PORTFOLIO = "portfolio"
+
+
+class PositionSide(StrEnum):
+    LONG = "long"
+    SHORT = "short"
+
+
+class ExecutionMode(StrEnum):
+    """Whether a run may send orders (`ARENA_EXECUTION`, `ai_arena_runs.execution_mode`)."""
+
+    ON = "on"
+    OFF = "off"
+
+
+class LeaderboardWindow(StrEnum):
+    """How far back a leaderboard looks; the worker materialises one snapshot per window."""
+
+    WEEK = "7d"
+    MONTH = "30d"
+    QUARTER = "90d"
+
+    @property
+    def days(self) -> int:
+        return int(self.value.removesuffix("d"))
+
+
+class LeaderboardGroup(StrEnum):
+    """What a leaderboard ranks: each agent profile, each model, or each prompt."""
+
+    PROFILE = "profile"
+    MODEL = "model"
+    PROMPT = "prompt"

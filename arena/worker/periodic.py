@@ -18,6 +18,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.settings import Settings
+from arena.engine.ports import Broker, MarketData
 from arena.storage.repositories.worker import prune_heartbeats
 
 HEARTBEAT_RETENTION = timedelta(days=7)
@@ -27,11 +28,13 @@ SCORE_EVERY_S = 900.0
 
 @dataclass(frozen=True)
 class JobContext:
-    """What a periodic job gets: the process's settings, the database, and who is running it."""
+    """What a periodic job gets: the process's settings, the database, who is running it, and its ports."""
 
     settings: Settings
     sessions: sessionmaker[Session]
     worker_id: str
+    broker: Broker
+    market: MarketData
 
 
 JobFn = Callable[[JobContext], Awaitable[None] | None]
@@ -75,7 +78,7 @@ def _reconcile_orders(ctx: JobContext) -> None:
         return
     from arena.engine.execution.reconcile import reconcile_orders
 
-    reconcile_orders(sessions=ctx.sessions, settings=ctx.settings)
+    reconcile_orders(sessions=ctx.sessions, broker=ctx.broker, market=ctx.market)
 
 
 def _score_and_rank(ctx: JobContext) -> None:
@@ -85,13 +88,12 @@ def _score_and_rank(ctx: JobContext) -> None:
     if ctx.settings.broker_configured:
         from datetime import UTC, datetime
 
-        from arena.adapters.alpaca.market_data import fetch_daily_bars
         from arena.engine.outcomes.scoring import score_due
 
-        settings = ctx.settings
+        market = ctx.market
         score_due(
             sessions=ctx.sessions,
-            bars=lambda symbols, start: fetch_daily_bars(settings, symbols, start=start),
+            bars=lambda symbols, start: market.daily_bars(symbols, start=start),
             now=datetime.now(UTC),
         )
     materialize(sessions=ctx.sessions)

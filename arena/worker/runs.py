@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.settings import Settings
 from arena.engine.decide.agents import Gateway
+from arena.engine.ports import Broker, MarketData
 from arena.engine.runs import queue as run_queue
-from arena.engine.runs.service import MarketSource, execute_run
+from arena.engine.runs.service import execute_run
 from arena.kernel.errors import ArenaError
 
 log = logging.getLogger("arena.worker")
@@ -52,7 +53,8 @@ class RunPool:
         *,
         sessions: sessionmaker[Session],
         gateway: Gateway,
-        market: MarketSource,
+        market: MarketData,
+        broker: Broker,
         worker_id: str,
         max_runs: int,
         db_call: DbCall,
@@ -61,6 +63,7 @@ class RunPool:
         self.sessions = sessions
         self.gateway = gateway
         self.market = market
+        self.broker = broker
         self.worker_id = worker_id
         self.max_runs = max_runs
         self.counters = Counters()
@@ -121,6 +124,7 @@ class RunPool:
                     settings=settings,
                     gateway=self.gateway,
                     market=self.market,
+                    broker=self.broker,
                     run_id=run_id,
                     worker_id=self.worker_id,
                 )

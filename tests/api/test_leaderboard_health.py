@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from arena.bootstrap.database import Database
+from arena.kernel.kinds import LeaderboardWindow
 from arena.storage.models import Strategy, WorkerHeartbeat
-from arena.storage.read.leaderboard import WINDOWS
 from arena.storage.repositories.outcomes import save_snapshot
 from tests.api.conftest import AUTH, CheckedClient, api_settings, checked_client
 from tests.api.helpers import add_run
@@ -27,7 +27,7 @@ def test_leaderboard_is_the_honest_empty_shape(client: CheckedClient, database: 
     assert board["decisions_in_window"] == 0 and board["scored_outcomes"] == 0
     assert board["group_by"] == "profile" and board["reason"] and board["source"] == "none"
     since, computed = datetime.fromisoformat(board["since"]), datetime.fromisoformat(board["computed_at"])
-    assert computed - since == timedelta(days=WINDOWS[window])
+    assert computed - since == timedelta(days=LeaderboardWindow(window).days)
 
 
 def test_leaderboard_defaults_and_filters(client: CheckedClient, database: Database) -> None:

@@ -249,10 +249,12 @@ def populate(db: Database, llm: LLMServer, broker: AlpacaServer | None = None) -
     add_strategy(db)
     summaries = [run_scenario(db, llm, settings, s) for s in scenarios()]
     if broker is not None:
+        from arena.bootstrap.services import build_broker, build_market_data
         from arena.engine.execution.reconcile import reconcile_orders
 
+        port, market = build_broker(settings), build_market_data(settings)
         for _ in range(3):  # the loopback moves an order one step per read: accepted → partially → filled
-            reconcile_orders(sessions=db.sessions, settings=settings)
+            reconcile_orders(sessions=db.sessions, broker=port, market=market)
     return summaries
 
 

@@ -16,7 +16,6 @@ from arena.storage.models import AgentDecision, CostTelemetry, WorkerHeartbeat
 from arena.storage.read.dashboard import (
     audit_log,
     cost_over_time,
-    execution_trail,
     overview,
     profile_usage,
     profile_version_numbers,
@@ -24,6 +23,7 @@ from arena.storage.read.dashboard import (
     run_rates,
     worker_heartbeats,
 )
+from arena.storage.read.execution_trail import ExecutionTrail, execution_trail
 from tests.dashboard.conftest import Shared
 from tests.dashboard.populate import (
     CHEAP_OPENAI,
@@ -56,13 +56,7 @@ def test_empty_database_gives_zeros_and_no_rates(database: Database) -> None:
         assert audit_log(session=s) == []
         assert profile_usage(session=s, since=o.now - timedelta(days=1)) == {}
         assert run_progress(session=s, run_id="nope") is None
-        assert execution_trail(session=s, decision_id="nope") == {
-            "links": [],
-            "intents": [],
-            "orders": [],
-            "fills": [],
-            "positions": [],
-        }
+        assert execution_trail(session=s, decision_id="nope") == ExecutionTrail()
 
 
 def test_overview_counts_what_the_engine_wrote(read_only: Shared) -> None:
@@ -116,14 +110,14 @@ def test_cost_over_time_buckets_by_utc_day_and_model(database: Database, populat
     with database.sessions() as s:
         points = cost_over_time(session=s, since=now - timedelta(days=7))
         assert cost_over_time(session=s, since=now + timedelta(minutes=1)) == []
-    days = sorted({p["day"] for p in points})
-    assert days == [(now - timedelta(days=1)).date().isoformat(), now.date().isoformat()]
-    assert sum(p["cost_usd"] for p in points) == pytest.approx(_telemetry_cost(database, now - timedelta(days=7)))
-    assert sum(p["calls"] for p in points) == sum(r["llm_calls"] for r in populated)
-    yesterday = {p["model"] for p in points if p["day"] == days[0]}
+    days = sorted({p.day for p in points})
+    assert days == [(now - timedelta(days=1)).date(), now.date()]
+    assert sum(p.cost_usd for p in points) == pytest.approx(_telemetry_cost(database, now - timedelta(days=7)))
+    assert sum(p.calls for p in points) == sum(r["llm_calls"] for r in populated)
+    yesterday = {p.model for p in points if p.day == days[0]}
     assert yesterday == {CHEAP_OPENAI, CHEAP_OR}
-    priced_by_table = next(p for p in points if p["day"] == days[1] and p["model"] == CHEAP_OPENAI)
-    assert priced_by_table["unpriced_calls"] == 0  # gpt-4o-mini is in the price table
+    priced_by_table = next(p for p in points if p.day == days[1] and p.model == CHEAP_OPENAI)
+    assert priced_by_table.unpriced_calls == 0  # gpt-4o-mini is in the price table
 
 
 def test_execution_trail_follows_order_fills_and_snapshots(read_only: Shared) -> None:
@@ -133,13 +127,14 @@ def test_execution_trail_follows_order_fills_and_snapshots(read_only: Shared) ->
     with database.sessions() as s:
         trail = execution_trail(session=s, decision_id=buy["decision_id"])
         hold = execution_trail(session=s, decision_id=populated[1]["decision_id"])
-    assert [link["order_status"] for link in trail["links"]] == ["filled"]
-    assert trail["orders"][0]["client_order_id"] == buy["order"]["client_order_id"]
-    assert trail["orders"][0]["status"] == "filled"
-    assert trail["intents"][0]["side"] == "buy" and trail["intents"][0]["symbol"] == "AAPL"
-    assert sum(f["qty"] for f in trail["fills"]) == trail["orders"][0]["filled_qty"] > 0
-    assert trail["positions"], "reconciliation links account snapshots"
-    assert hold["links"] == [] and hold["orders"] == []
+    assert [link.order_status for link in trail.links] == ["filled"]
+    assert trail.orders[0].client_order_id == buy["order"]["client_order_id"]
+    assert trail.orders[0].status == "filled"
+    assert trail.intents[0].side == "buy" and trail.intents[0].symbol == "AAPL"
+    assert sum(f.qty for f in trail.fills) == trail.orders[0].filled_qty > 0
+    assert [f.filled_at for f in trail.fills] == sorted(f.filled_at for f in trail.fills)
+    assert trail.positions, "reconciliation links account snapshots"
+    assert hold == ExecutionTrail()
 
 
 def test_run_progress_of_a_queued_run(database: Database, llm: LLMServer) -> None:
@@ -157,7 +152,8 @@ def test_run_progress_of_a_queued_run(database: Database, llm: LLMServer) -> Non
     with database.sessions() as s:
         p = run_progress(session=s, run_id=started.run_id)
     assert p is not None
-    assert (p["status"], p["queue_state"], p["llm_calls"], p["cost_usd"]) == ("queued", "queued", 0, None)
+    assert (p.status, p.queue_state, p.llm_calls, p.cost_usd) == ("queued", "queued", 0, None)
+    assert p.created_at.tzinfo is not None and p.started_at is None
 
 
 def test_profile_usage_versions_and_audit(read_only: Shared) -> None:
@@ -173,14 +169,14 @@ def test_profile_usage_versions_and_audit(read_only: Shared) -> None:
         one = audit_log(session=s, entities=["profile"], key="power_macro_judge")
         strategy = audit_log(session=s, entities=["strategy"])
     assert set(usage) == {"cheap_tech_analyst", "cheap_risk_manager", "power_macro_judge"}
-    assert usage["power_macro_judge"]["calls"] == calls["power_macro_judge"] == 2
-    assert usage["power_macro_judge"]["cost_usd"] == pytest.approx(0.0123 + 0.0141)
-    assert usage["cheap_tech_analyst"]["calls"] >= calls["cheap_tech_analyst"]  # its repair calls count too
+    assert usage["power_macro_judge"].calls == calls["power_macro_judge"] == 2
+    assert usage["power_macro_judge"].cost_usd == pytest.approx(0.0123 + 0.0141)
+    assert usage["cheap_tech_analyst"].calls >= calls["cheap_tech_analyst"]  # its repair calls count too
     assert set(versions.values()) == {1} and set(versions) == set(version_ids)
-    assert {a["key"] for a in audit} == {"cheap_tech_analyst", "cheap_risk_manager", "power_macro_judge"}
-    assert [a["key"] for a in one] == ["power_macro_judge"] and one[0]["before"] is None
-    assert one[0]["actor"] == "populate" and one[0]["after"]["mode"] == "escalation_only"
-    assert [a["key"] for a in strategy] == ["megacap_momentum"]
+    assert {a.key for a in audit} == {"cheap_tech_analyst", "cheap_risk_manager", "power_macro_judge"}
+    assert [a.key for a in one] == ["power_macro_judge"] and one[0].before is None
+    assert one[0].actor == "populate" and one[0].after["mode"] == "escalation_only"
+    assert [a.key for a in strategy] == ["megacap_momentum"]
 
 
 def test_worker_heartbeats_newest_first(database: Database) -> None:
@@ -199,8 +195,8 @@ def test_worker_heartbeats_newest_first(database: Database) -> None:
             )
     with database.sessions() as s:
         beats = worker_heartbeats(session=s)
-    assert [b["worker_id"] for b in beats] == ["new", "old"]
-    assert beats[0]["heartbeat_at"].tzinfo is not None
+    assert [b.worker_id for b in beats] == ["new", "old"]
+    assert beats[0].heartbeat_at.tzinfo is not None
 
 
 def test_scenario_costs_are_exact(database: Database, llm: LLMServer, broker: AlpacaServer) -> None:

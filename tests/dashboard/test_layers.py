@@ -39,11 +39,11 @@ def test_pages_are_thin_and_hold_no_sql() -> None:
 
 
 def test_nothing_below_the_pages_imports_streamlit() -> None:
-    for folder in ("arena", "storage", "jobs"):
-        for path in (PROJECT_ROOT / folder).rglob("*.py"):
-            if "migrations" in path.parts:
-                continue
-            assert "streamlit" not in _imports(path), f"{path.relative_to(PROJECT_ROOT)} imports streamlit"
+    web = PROJECT_ROOT / "arena" / "faces" / "web"  # the pages and their widgets: the only streamlit code
+    for path in (PROJECT_ROOT / "arena").rglob("*.py"):
+        if path.is_relative_to(web) or "migrations" in path.parts:
+            continue
+        assert "streamlit" not in _imports(path), f"{path.relative_to(PROJECT_ROOT)} imports streamlit"
 
 
 def test_rendering_every_page_never_imports_litellm(sqlite_url: str, tmp_path: Path) -> None:

@@ -1,20 +1,20 @@
 """The Leaderboard widgets draw a real board: runs → bars past the horizon → scoring → materialised snapshot.
 
-The page reads storage.leaderboard_read (shared with the API); these tests feed the widgets the board the
-leaderboard engine materialises, so the page is ready for it whatever that reader returns."""
+The page reads storage.read.leaderboard (shared with the API); these tests feed the widgets the board that reader
+returns over the snapshot the leaderboard engine materialises."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
-from arena.adapters.alpaca.market_data import fetch_daily_bars
 from arena.bootstrap.database import Database
+from arena.bootstrap.services import build_market_data
 from arena.engine.outcomes.leaderboard import materialize
 from arena.engine.outcomes.scoring import score_due
-from arena.storage.repositories.outcomes import load_snapshot
+from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow
+from arena.storage.read.leaderboard import LeaderboardView, read_leaderboard
 from tests.dashboard.conftest import texts
 from tests.engine.factories import decision_json, snapshot
 from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, FixedMarket, add_profiles, make_settings, run_arena
@@ -33,7 +33,7 @@ def _weekday_after(start: date, count: int) -> date:
     return day
 
 
-def scored_board(db: Database, llm: LLMServer, market: AlpacaServer, *, min_sample: int) -> dict[str, Any]:
+def scored_board(db: Database, llm: LLMServer, market: AlpacaServer, *, min_sample: int) -> LeaderboardView:
     llm.on(CHEAP_A, Reply(content=decision_json("BUY", 0.4, pct=1.0)))
     llm.on(CHEAP_B, Reply(content=decision_json("SELL", 0.45, pct=1.0), cost=0.001))
     llm.on(POWER, Reply(content=decision_json("BUY", 0.8, pct=1.0), cost=0.01))
@@ -44,16 +44,17 @@ def scored_board(db: Database, llm: LLMServer, market: AlpacaServer, *, min_samp
     market.set_bars(
         "AAPL", [100.0] * 10 + [104.0, 106.0, 108.0, 109.0, 110.0, 111.0], end=_weekday_after(ENTRY.date(), 6)
     )
-    bars = lambda symbols, start: fetch_daily_bars(settings_for(market), symbols, start=start)  # noqa: E731
+    data = build_market_data(settings_for(market))
+    bars = lambda symbols, start: data.daily_bars(symbols, start=start)  # noqa: E731
     assert score_due(sessions=db.sessions, bars=bars, now=datetime.now(UTC)).scored > 0
     materialize(sessions=db.sessions, min_sample=min_sample)
     with db.sessions() as s:
-        row = load_snapshot(session=s, window="30d", group_by="profile", market="*", strategy="*")
-    assert row is not None
-    return dict(row.payload)
+        board = read_leaderboard(session=s, window=LeaderboardWindow.MONTH, group_by=LeaderboardGroup.PROFILE)
+    assert board.source == "snapshot"
+    return board
 
 
-def _draw(board: dict[str, Any]) -> AppTest:
+def _draw(board: LeaderboardView) -> AppTest:
     def script(board):  # type: ignore[no-untyped-def]  # its source runs alone: no annotations to resolve
         from arena.faces.web.widgets.leaderboard import render_board
 
@@ -69,7 +70,7 @@ def test_a_ranked_board_is_drawn_with_its_metrics(
     sqlite_database: Database, llm: LLMServer, broker: AlpacaServer
 ) -> None:
     board = scored_board(sqlite_database, llm, broker, min_sample=3)
-    assert board["status"] == "ranked"
+    assert board.ranked and board.extra["min_sample"] == 3
     at = _draw(board)
     assert "Not enough data" not in texts(at)
     table = at.dataframe[0].value

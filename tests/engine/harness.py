@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from arena.adapters.llm.gateway import LLMGateway
 from arena.adapters.llm.prices import PriceTable
 from arena.bootstrap.database import Database
+from arena.bootstrap.services import build_broker
 from arena.engine.config.profiles import ProfileSpec
 from arena.engine.config.settings import Settings
 from arena.engine.llm.telemetry import DatabaseTelemetrySink
-from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
+from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState
 from arena.engine.runs.service import execute_run, start_run
 from arena.storage.read.run_report import run_summary
 from arena.storage.repositories.profiles import upsert_profile
@@ -26,18 +28,22 @@ POWER = "power-judge-large"
 
 @dataclass
 class FixedMarket:
-    """Our MarketSource interface with fixed inputs (market data over HTTP is covered in tests/market)."""
+    """The MarketData port with fixed inputs (market data over HTTP is covered in tests/market)."""
 
     snap: MarketSnapshot = field(default_factory=snapshot)
     port: PortfolioState = field(default_factory=portfolio)
+    bars: dict[str, list[Bar]] = field(default_factory=dict)
     calls: int = 0
 
-    def snapshot(self, symbols: list[str], *, vol_threshold_pct: float) -> MarketSnapshot:
+    def snapshot(self, symbols: list[str], *, vol_threshold_pct: float, now: datetime | None = None) -> MarketSnapshot:
         self.calls += 1
         return self.snap
 
-    def portfolio(self) -> PortfolioState:
+    def portfolio(self, *, now: datetime | None = None) -> PortfolioState:
         return self.port
+
+    def daily_bars(self, symbols: list[str], *, start: datetime) -> dict[str, list[Bar]]:
+        return {s: [b for b in self.bars.get(s, []) if b.t >= start] for s in symbols}
 
 
 def make_settings(**overrides: Any) -> Settings:
@@ -122,10 +128,11 @@ def run_arena(
             settings=settings,
             gateway=gateway,
             market=market or FixedMarket(),
+            broker=build_broker(settings),  # real alpaca-py; nothing listens at make_settings()' broker URL
             run_id=started.run_id,
         )
     )
     with db.sessions() as session:
         summary = run_summary(session=session, run_id=started.run_id)
     assert summary is not None
-    return summary
+    return asdict(summary)  # the `run --json` object, as the engine tests read it

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from arena.engine.decide.decision import decision_json_schema, parse_decision
+from arena.kernel.kinds import Action, SizingKind
 from tests.engine.factories import decision_dict, decision_json
 
 
@@ -56,3 +57,19 @@ def test_schema_is_strict() -> None:
         "data_dependencies",
     }
     assert schema["properties"]["confidence"]["minimum"] == 0 and schema["properties"]["confidence"]["maximum"] == 1
+
+
+def test_schema_spells_the_enums_inline_with_the_wire_values() -> None:
+    """The fields are StrEnums in Python; providers (and the prompts quoting the schema) still see plain enums."""
+    schema = decision_json_schema()
+    assert set(schema["$defs"]) == {"Sizing"}  # no $ref per enum
+    assert schema["properties"]["action"] == {"enum": ["BUY", "SELL", "HOLD"], "title": "Action", "type": "string"}
+    assert schema["properties"]["time_horizon"]["enum"] == ["intraday", "1d", "5d", "20d"]
+    assert schema["$defs"]["Sizing"]["properties"]["kind"]["enum"] == ["pct_equity", "notional_usd", "shares"]
+
+
+def test_parsed_fields_are_enum_members_that_serialise_as_before() -> None:
+    decision, _ = parse_decision(decision_json("BUY", 0.7), universe=["AAPL"])
+    assert decision is not None
+    assert decision.action is Action.BUY and isinstance(decision.sizing.kind, SizingKind)
+    assert json.loads(decision.model_dump_json())["action"] == "BUY"

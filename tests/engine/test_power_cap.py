@@ -49,8 +49,8 @@ def test_cap_is_exact_under_concurrency(database: Database) -> None:
 def test_cap_holds_across_processes_on_postgres(pg_db_url: str) -> None:
     code = (
         "import sys\n"
-        "from storage.session import make_engine, session_factory\n"
-        "from storage.repositories.budget import claim_power_call\n"
+        "from arena.storage.session import make_engine, session_factory\n"
+        "from arena.storage.repositories.budget import claim_power_call\n"
         "sessions = session_factory(make_engine(sys.argv[1]))\n"
         "n = 0\n"
         "for _ in range(10):\n"

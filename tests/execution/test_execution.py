@@ -8,14 +8,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from arena.adapters.alpaca.broker import AlpacaBroker
+from arena.adapters.alpaca.client import AlpacaClients, AlpacaConfig
 from arena.bootstrap.database import Database
+from arena.bootstrap.services import build_broker, build_market_data
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.config.settings import Settings
 from arena.engine.decide.decision import Sizing
 from arena.engine.execution.pipeline import client_order_id_for, execute_decision
-from arena.engine.execution.reconcile import reconcile_orders
+from arena.engine.execution.reconcile import ReconcileReport, reconcile_orders
 from arena.engine.execution.sizing import size_order
 from arena.engine.market.snapshot import PortfolioState, Position
+from arena.engine.ports import Broker
 from arena.storage.models import BrokerOrder, Consensus, Fill, OutcomeLink, PositionSnapshot
 from arena.storage.repositories import runs
 from tests.engine.factories import AS_OF, portfolio, snapshot
@@ -67,11 +71,12 @@ def execute(
     port: PortfolioState | None = None,
     decision: tuple[str, str] | None = None,
     execution_on: bool = True,
+    via: Broker | None = None,
 ) -> Any:
     decision_id, trace_id = decision or new_decision(db, action)
     result = execute_decision(
         sessions=db.sessions,
-        settings=settings,
+        broker=via or build_broker(settings),
         config=config or GuardrailConfig(),
         decision_id=decision_id,
         trace_id=trace_id,
@@ -84,6 +89,10 @@ def execute(
         execution_on=execution_on,
     )
     return result, decision_id
+
+
+def reconcile(db: Database, settings: Settings) -> ReconcileReport:
+    return reconcile_orders(sessions=db.sessions, broker=build_broker(settings), market=build_market_data(settings))
 
 
 def orders_for(broker: AlpacaServer, decision_id: str) -> list[dict[str, Any]]:
@@ -242,7 +251,7 @@ def test_hang_on_every_try_leaves_unknown_then_reconcile_repairs(db: Database, b
     result, decision_id = execute(db, settings_for(broker))
     assert len(orders_for(broker, decision_id)) == 1  # the second POST was refused as a duplicate
     if result.order["status"] == "unknown":
-        report = reconcile_orders(sessions=db.sessions, settings=settings_for(broker))
+        report = reconcile(db, settings_for(broker))
         assert report.updated == 1
     with db.sessions() as s:
         link = s.scalar(select(OutcomeLink).where(OutcomeLink.decision_id == decision_id))
@@ -255,7 +264,7 @@ def test_same_decision_twice_is_still_one_order(db: Database, broker: AlpacaServ
     _, decision_id = execute(db, settings_for(broker))
     again = submit_idempotently(
         sessions=db.sessions,
-        settings=settings_for(broker),
+        broker=build_broker(settings_for(broker)),
         client_order_id=client_order_id_for(decision_id),
         symbol="AAPL",
         side="buy",
@@ -269,7 +278,7 @@ def test_rejected_order_shows_its_final_state(db: Database, broker: AlpacaServer
     broker.next_order_flow("reject")
     result, decision_id = execute(db, settings_for(broker))
     assert result.order["status"] == "accepted"
-    reconcile_orders(sessions=db.sessions, settings=settings_for(broker))
+    reconcile(db, settings_for(broker))
     with db.sessions() as s:
         link = s.scalar(select(OutcomeLink).where(OutcomeLink.decision_id == decision_id))
         assert link is not None and link.final and link.order_status == "rejected"
@@ -286,9 +295,9 @@ def test_reconcile_records_partial_then_full_fills_and_snapshots(db: Database, b
     broker.next_order_flow("fill", fill_price=101.0)
     _result, decision_id = execute(db, settings_for(broker))
     cid = client_order_id_for(decision_id)
-    first = reconcile_orders(sessions=db.sessions, settings=settings_for(broker))  # → partially_filled
-    second = reconcile_orders(sessions=db.sessions, settings=settings_for(broker))  # → filled
-    third = reconcile_orders(sessions=db.sessions, settings=settings_for(broker))  # nothing left open
+    first = reconcile(db, settings_for(broker))  # → partially_filled
+    second = reconcile(db, settings_for(broker))  # → filled
+    third = reconcile(db, settings_for(broker))  # nothing left open
     assert (first.fills, second.fills, third.checked) == (1, 1, 0)
     with db.sessions() as s:
         fills = s.scalars(select(Fill).where(Fill.client_order_id == cid).order_by(Fill.id)).all()
@@ -316,8 +325,22 @@ def test_order_unknown_to_the_broker_is_flagged_not_assumed_flat(db: Database, b
             side="buy",
             qty=1,
         )
-    report = reconcile_orders(sessions=db.sessions, settings=settings_for(broker))
+    report = reconcile(db, settings_for(broker))
     assert report.flagged == [client_order_id_for(decision_id)]
     with db.sessions() as s:
         order = s.scalar(select(BrokerOrder).where(BrokerOrder.client_order_id == client_order_id_for(decision_id)))
         assert order is not None and order.status == "pending" and "does not know" in (order.flagged or "")
+
+
+def test_one_order_builds_the_trading_client_once(db: Database, broker: AlpacaServer) -> None:
+    """Guardrail reads (asset, clock) and the order itself share the process's one TradingClient."""
+    clients = AlpacaClients(AlpacaConfig.from_settings(settings_for(broker)))
+    result, decision_id = execute(db, settings_for(broker), via=AlpacaBroker(clients))
+    assert result.outcome == "executed" and len(orders_for(broker, decision_id)) == 1
+    assert clients.builds == {"trading": 1}
+    assert [(r.method, r.path) for r in broker.requests] == [
+        ("GET", "/v2/assets/AAPL"),
+        ("GET", "/v2/clock"),
+        ("POST", "/v2/orders"),
+    ]
+    assert AlpacaClients.for_settings(settings_for(broker)) is AlpacaClients.for_settings(settings_for(broker))

@@ -314,7 +314,7 @@ def test_database_sink_writes_one_row_per_call(server: LLMServer, database: Data
 
 def test_importing_the_gateway_does_not_import_litellm() -> None:
     code = (
-        "import sys; import arena.llm.gateway, arena.llm.telemetry, arena.llm.prices; "
+        "import sys; import arena.adapters.llm.gateway, arena.engine.llm.telemetry, arena.adapters.llm.prices; "
         "sys.exit(1 if 'litellm' in sys.modules else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, timeout=60)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from arena.adapters.alpaca import broker
-from arena.adapters.alpaca.broker import DuplicateClientOrderId
+from arena.bootstrap.services import build_broker
 from arena.engine.config.settings import Settings
-from arena.kernel.errors import GiveUpAndRecord, InvalidRequestError, RetryLater
+from arena.engine.ports import Broker
+from arena.kernel.errors import DuplicateClientOrderId, GiveUpAndRecord, InvalidRequestError, RetryLater
 from tests.support.alpaca_server import AlpacaServer, settings_for
 
 
@@ -28,8 +28,13 @@ def settings(server: AlpacaServer) -> Settings:
     return settings_for(server)
 
 
-def test_submit_then_fill_over_successive_gets(server: AlpacaServer, settings: Settings) -> None:
-    order = broker.submit_order(settings, client_order_id="run1-AAPL", symbol="aapl", side="buy", qty=2)
+@pytest.fixture
+def broker(settings: Settings) -> Broker:
+    return build_broker(settings)
+
+
+def test_submit_then_fill_over_successive_gets(server: AlpacaServer, settings: Settings, broker: Broker) -> None:
+    order = broker.submit_order(client_order_id="run1-AAPL", symbol="aapl", side="buy", qty=2)
     assert (order.client_order_id, order.symbol, order.side, order.qty, order.notional) == (
         "run1-AAPL",
         "AAPL",
@@ -50,115 +55,115 @@ def test_submit_then_fill_over_successive_gets(server: AlpacaServer, settings: S
         "client_order_id": "run1-AAPL",
     }
 
-    partial = broker.get_order_by_client_id(settings, "run1-AAPL")
+    partial = broker.get_order_by_client_id("run1-AAPL")
     assert partial is not None and (partial.status, partial.filled_qty) == ("partially_filled", 1.0)
-    filled = broker.get_order_by_client_id(settings, "run1-AAPL")
+    filled = broker.get_order_by_client_id("run1-AAPL")
     assert filled is not None and filled.status == "filled"
     assert (filled.filled_qty, filled.filled_avg_price) == (2.0, 200.0)
     assert filled.filled_at is not None and filled.broker_order_id == order.broker_order_id
 
 
-def test_notional_order(settings: Settings) -> None:
-    order = broker.submit_order(settings, client_order_id="n1", symbol="AAPL", side="sell", notional=500.0)
+def test_notional_order(settings: Settings, broker: Broker) -> None:
+    order = broker.submit_order(client_order_id="n1", symbol="AAPL", side="sell", notional=500.0)
     assert (order.qty, order.notional, order.side) == (None, 500.0, "sell")
 
 
-def test_duplicate_client_order_id(server: AlpacaServer, settings: Settings) -> None:
-    first = broker.submit_order(settings, client_order_id="dup-1", symbol="AAPL", side="buy", qty=1)
+def test_duplicate_client_order_id(server: AlpacaServer, settings: Settings, broker: Broker) -> None:
+    first = broker.submit_order(client_order_id="dup-1", symbol="AAPL", side="buy", qty=1)
     with pytest.raises(DuplicateClientOrderId) as info:
-        broker.submit_order(settings, client_order_id="dup-1", symbol="AAPL", side="buy", qty=1)
-    assert isinstance(info.value, GiveUpAndRecord) and info.value.status_code == 422
-    existing = broker.get_order_by_client_id(settings, "dup-1")
+        broker.submit_order(client_order_id="dup-1", symbol="AAPL", side="buy", qty=1)
+    assert isinstance(info.value, GiveUpAndRecord) and info.value.status == 422
+    existing = broker.get_order_by_client_id("dup-1")
     assert existing is not None and existing.broker_order_id == first.broker_order_id
     assert len(server.orders) == 1
 
 
-def test_other_422_is_not_a_duplicate(server: AlpacaServer, settings: Settings) -> None:
+def test_other_422_is_not_a_duplicate(server: AlpacaServer, settings: Settings, broker: Broker) -> None:
     server.set_asset("AAPL", tradable=False)
     with pytest.raises(GiveUpAndRecord, match="not tradable") as info:
-        broker.submit_order(settings, client_order_id="x", symbol="AAPL", side="buy", qty=1)
+        broker.submit_order(client_order_id="x", symbol="AAPL", side="buy", qty=1)
     assert not isinstance(info.value, DuplicateClientOrderId)
 
 
-def test_get_unknown_order_is_none(settings: Settings) -> None:
-    assert broker.get_order_by_client_id(settings, "never-submitted") is None
+def test_get_unknown_order_is_none(settings: Settings, broker: Broker) -> None:
+    assert broker.get_order_by_client_id("never-submitted") is None
 
 
 @pytest.mark.parametrize(("flow", "final"), [("reject", "rejected"), ("cancel", "canceled"), ("expire", "expired")])
-def test_terminal_flows(server: AlpacaServer, settings: Settings, flow: str, final: str) -> None:
+def test_terminal_flows(server: AlpacaServer, settings: Settings, broker: Broker, flow: str, final: str) -> None:
     server.next_order_flow(flow)
-    broker.submit_order(settings, client_order_id=f"f-{flow}", symbol="AAPL", side="buy", qty=1)
-    seen = broker.get_order_by_client_id(settings, f"f-{flow}")
+    broker.submit_order(client_order_id=f"f-{flow}", symbol="AAPL", side="buy", qty=1)
+    seen = broker.get_order_by_client_id(f"f-{flow}")
     assert seen is not None and (seen.status, seen.filled_qty) == (final, 0.0)
 
 
-def test_cancel_open_order_then_cancel_again(server: AlpacaServer, settings: Settings) -> None:
+def test_cancel_open_order_then_cancel_again(server: AlpacaServer, settings: Settings, broker: Broker) -> None:
     server.next_order_flow("hold")
-    order = broker.submit_order(settings, client_order_id="c-1", symbol="AAPL", side="buy", qty=1)
-    broker.cancel_order(settings, order.broker_order_id)
+    order = broker.submit_order(client_order_id="c-1", symbol="AAPL", side="buy", qty=1)
+    broker.cancel_order(order.broker_order_id)
     assert server.order("c-1") is not None and server.order("c-1")["status"] == "canceled"  # type: ignore[index]
     with pytest.raises(GiveUpAndRecord, match="422"):
-        broker.cancel_order(settings, order.broker_order_id)
+        broker.cancel_order(order.broker_order_id)
 
 
-def test_accepted_but_response_timed_out(server: AlpacaServer, settings: Settings) -> None:
+def test_accepted_but_response_timed_out(server: AlpacaServer, settings: Settings, broker: Broker) -> None:
     server.accept_then_hang_next()
     started = time.monotonic()
     with pytest.raises(RetryLater):
-        broker.submit_order(settings, client_order_id="lost-reply", symbol="AAPL", side="buy", qty=1)
+        broker.submit_order(client_order_id="lost-reply", symbol="AAPL", side="buy", qty=1)
     assert time.monotonic() - started < settings.http_timeout_s + 1.0
-    found = broker.get_order_by_client_id(settings, "lost-reply")  # the broker has it all the same
+    found = broker.get_order_by_client_id("lost-reply")  # the broker has it all the same
     assert found is not None and found.client_order_id == "lost-reply"
     with pytest.raises(DuplicateClientOrderId):  # and resubmitting cannot trade twice
-        broker.submit_order(settings, client_order_id="lost-reply", symbol="AAPL", side="buy", qty=1)
+        broker.submit_order(client_order_id="lost-reply", symbol="AAPL", side="buy", qty=1)
 
 
-def test_5xx_on_submit_then_retry_succeeds(server: AlpacaServer, settings: Settings) -> None:
+def test_5xx_on_submit_then_retry_succeeds(server: AlpacaServer, settings: Settings, broker: Broker) -> None:
     server.fail_next(2, status=502, method="POST", path="/v2/orders")
     for _ in range(2):
         with pytest.raises(RetryLater, match="502"):
-            broker.submit_order(settings, client_order_id="r-1", symbol="AAPL", side="buy", qty=1)
+            broker.submit_order(client_order_id="r-1", symbol="AAPL", side="buy", qty=1)
     assert server.orders == []
-    assert broker.submit_order(settings, client_order_id="r-1", symbol="AAPL", side="buy", qty=1).status
+    assert broker.submit_order(client_order_id="r-1", symbol="AAPL", side="buy", qty=1).status
 
 
-def test_hang_on_get_is_retry_later(server: AlpacaServer, settings: Settings) -> None:
+def test_hang_on_get_is_retry_later(server: AlpacaServer, settings: Settings, broker: Broker) -> None:
     server.hang_next(path="/v2/orders:by_client_order_id")
     started = time.monotonic()
     with pytest.raises(RetryLater, match="timed out"):
-        broker.get_order_by_client_id(settings, "anything")
+        broker.get_order_by_client_id("anything")
     assert time.monotonic() - started < settings.http_timeout_s + 1.0
 
 
-def test_clock_and_asset(server: AlpacaServer, settings: Settings) -> None:
-    assert broker.get_clock(settings).is_open is True
+def test_clock_and_asset(server: AlpacaServer, settings: Settings, broker: Broker) -> None:
+    assert broker.get_clock().is_open is True
     server.set_clock(is_open=False)
-    clock = broker.get_clock(settings)
+    clock = broker.get_clock()
     assert clock.is_open is False
     assert clock.next_open.utcoffset() == timedelta(0) and clock.next_open < clock.next_close
     server.set_asset("BRK.B", tradable=True, fractionable=False, shortable=False)
-    asset = broker.get_asset(settings, "BRK.B")
+    asset = broker.get_asset("BRK.B")
     assert (asset.symbol, asset.tradable, asset.fractionable, asset.shortable) == ("BRK.B", True, False, False)
     with pytest.raises(InvalidRequestError, match="ZZZZ"):
-        broker.get_asset(settings, "ZZZZ")
+        broker.get_asset("ZZZZ")
 
 
-def test_fills_derived_from_orders(server: AlpacaServer, settings: Settings) -> None:
+def test_fills_derived_from_orders(server: AlpacaServer, settings: Settings, broker: Broker) -> None:
     server.next_order_flow("fill_now", fill_price=201.5)
     server.next_order_flow("hold")
-    broker.submit_order(settings, client_order_id="fill-a", symbol="AAPL", side="buy", qty=3)
-    broker.submit_order(settings, client_order_id="open-b", symbol="AAPL", side="buy", qty=1)
-    fills = broker.list_fill_activities(settings, after=None)
+    broker.submit_order(client_order_id="fill-a", symbol="AAPL", side="buy", qty=3)
+    broker.submit_order(client_order_id="open-b", symbol="AAPL", side="buy", qty=1)
+    fills = broker.list_fill_activities(after=None)
     assert [(f.client_order_id, f.filled_qty, f.filled_avg_price, f.status) for f in fills] == [
         ("fill-a", 3.0, 201.5, "filled")
     ]
     server.advance_order("open-b", "partially_filled")
-    fills = broker.list_fill_activities(settings, after=None)
+    fills = broker.list_fill_activities(after=None)
     assert [(f.client_order_id, f.filled_qty, f.status) for f in fills] == [
         ("fill-a", 3.0, "filled"),
         ("open-b", 0.5, "partially_filled"),
     ]
-    assert broker.list_fill_activities(settings, after=datetime.now(UTC) + timedelta(hours=1)) == []
+    assert broker.list_fill_activities(after=datetime.now(UTC) + timedelta(hours=1)) == []
     assert server.requests_to("GET", "/v2/orders")[0].query["status"] == "all"
 
 
@@ -174,9 +179,9 @@ def test_fills_derived_from_orders(server: AlpacaServer, settings: Settings) -> 
     ],
 )
 def test_invalid_orders_never_reach_the_broker(
-    server: AlpacaServer, settings: Settings, kwargs: dict[str, object]
+    server: AlpacaServer, settings: Settings, broker: Broker, kwargs: dict[str, object]
 ) -> None:
     args: dict[str, object] = {"client_order_id": "bad", "symbol": "AAPL", "side": "buy", **kwargs}
     with pytest.raises(InvalidRequestError):
-        broker.submit_order(settings, **args)  # type: ignore[arg-type]
+        broker.submit_order(**args)  # type: ignore[arg-type]
     assert server.requests == []

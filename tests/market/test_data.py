@@ -11,11 +11,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from arena.adapters.alpaca.market_data import fetch_market_snapshot, fetch_portfolio
+from arena.adapters.alpaca.client import AlpacaClients
+from arena.adapters.alpaca.market_data import AlpacaMarketData
+from arena.bootstrap.services import build_market_data
 from arena.engine.config.settings import Settings
-from arena.engine.market.indicators import compute_indicators
-from arena.engine.market.snapshot import Position, canonical_json, sha256_hex
-from arena.kernel.errors import ConfigurationError, GiveUpAndRecord, InvalidRequestError, RetryLater
+from arena.engine.market.indicators import DEFAULT_VOL_THRESHOLD_PCT, compute_indicators
+from arena.engine.market.service import MarketService
+from arena.engine.market.snapshot import MarketSnapshot, PortfolioState, Position, canonical_json, sha256_hex
+from arena.kernel.errors import (
+    BrokerRejected,
+    BrokerUnavailable,
+    ConfigurationError,
+    GiveUpAndRecord,
+    InvalidRequestError,
+    RetryLater,
+)
 from tests.support.alpaca_server import AlpacaServer, settings_for
 
 NOW = datetime(2025, 3, 15, 12, tzinfo=UTC)  # the server's bars end on Friday 2025-03-14
@@ -23,6 +33,25 @@ CALM = [100.0 + 0.1 * i for i in range(40)]
 WILD = [100.0]
 for _i in range(39):
     WILD.append(WILD[-1] * (1.05 if _i % 2 == 0 else 0.95))  # ±5 % a day ≈ 81 % annualised
+
+
+def fetch_market_snapshot(
+    settings: Settings,
+    symbols: list[str],
+    *,
+    now: datetime | None = None,
+    vol_threshold_pct: float = DEFAULT_VOL_THRESHOLD_PCT,
+    lookback_days: int | None = None,
+) -> MarketSnapshot:
+    """The MarketData port as the composition root builds it (or with another lookback over the same feed)."""
+    market = build_market_data(settings)
+    if lookback_days is not None:
+        market = MarketService(feed=AlpacaMarketData(AlpacaClients.for_settings(settings)), lookback_days=lookback_days)
+    return market.snapshot(symbols, vol_threshold_pct=vol_threshold_pct, now=now)
+
+
+def fetch_portfolio(settings: Settings, *, now: datetime | None = None) -> PortfolioState:
+    return build_market_data(settings).portfolio(now=now)
 
 
 @pytest.fixture
@@ -135,7 +164,7 @@ def test_server_errors_and_rate_limits_are_retry_later_at_once(
     with pytest.raises(RetryLater, match=str(status)) as info:
         fetch_portfolio(settings)
     assert time.monotonic() - started < 1.0  # alpaca-py's own 3 × 3 s retry is off
-    assert getattr(info.value, "status_code", None) == status
+    assert isinstance(info.value, BrokerUnavailable) and f"HTTP {status}" in str(info.value)
     assert len(server.requests) == 1
 
 
@@ -148,7 +177,7 @@ def test_unauthorised_gives_up_without_leaking_keys() -> None:
     text = f"{info.value} {info.value!r} {info.value.__cause__!r} {info.value.__context__!r}"
     assert "401" in str(info.value)
     assert key not in text and secret not in text
-    assert getattr(info.value, "status_code", None) == 401
+    assert isinstance(info.value, BrokerRejected) and info.value.status == 401
 
 
 def test_connection_refused_is_retry_later() -> None:
@@ -171,6 +200,9 @@ def test_missing_keys_is_configuration_error() -> None:
 
 
 def test_importing_the_adapters_does_not_import_alpaca() -> None:
-    code = "import sys, arena.market.data, arena.market.broker; print(any(m.startswith('alpaca') for m in sys.modules))"
+    code = (
+        "import sys, arena.adapters.alpaca.broker, arena.adapters.alpaca.market_data, arena.bootstrap.services; "
+        "print(any(m.startswith('alpaca') for m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

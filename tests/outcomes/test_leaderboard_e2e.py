@@ -11,8 +11,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from arena.adapters.alpaca.market_data import fetch_daily_bars
 from arena.bootstrap.database import Database
+from arena.bootstrap.services import build_market_data
 from arena.engine.outcomes.leaderboard import materialize
 from arena.engine.outcomes.scoring import score_due
 from arena.faces.web.paths import APP_SCRIPT
@@ -51,7 +51,8 @@ def test_scoring_and_leaderboard_rank_the_agents(
 
     # before the horizon has passed nothing is scored
     market.set_bars("AAPL", [100.0] * 10, end=ENTRY.date())
-    bars = lambda symbols, start: fetch_daily_bars(settings_for(market), symbols, start=start)  # noqa: E731
+    data = build_market_data(settings_for(market))
+    bars = lambda symbols, start: data.daily_bars(symbols, start=start)  # noqa: E731
     waiting = score_due(sessions=db.sessions, bars=bars, now=datetime.now(UTC))
     assert (waiting.scored, waiting.waiting) == (0, 4 * 5)
 

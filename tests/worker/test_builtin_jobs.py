@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from arena.bootstrap.database import Database
+from arena.bootstrap.services import build_broker, build_market_data
 from arena.engine.execution.pipeline import client_order_id_for, submit_idempotently
 from arena.storage.models import Consensus, LeaderboardSnapshot
 from arena.storage.repositories import orders, runs
@@ -43,9 +44,15 @@ def test_reconcile_and_rank_are_scheduled_and_do_their_work(sqlite_database: Dat
                 qty=2,
             )
         submit_idempotently(
-            sessions=db.sessions, settings=settings, client_order_id=cid, symbol="AAPL", side="buy", qty=2
+            sessions=db.sessions, broker=build_broker(settings), client_order_id=cid, symbol="AAPL", side="buy", qty=2
         )
-        ctx = JobContext(settings=settings, sessions=db.sessions, worker_id="test")
+        ctx = JobContext(
+            settings=settings,
+            sessions=db.sessions,
+            worker_id="test",
+            broker=build_broker(settings),
+            market=build_market_data(settings),
+        )
         jobs["reconcile_orders"].fn(ctx)
         with db.sessions() as s:
             order = orders.broker_order(session=s, client_order_id=cid)

@@ -154,7 +154,8 @@ def test_takeover_abandons_stale_runs_and_requeues_unstarted_requests(database: 
 def test_abandon_is_guarded(database: Database) -> None:
     done, waiting = queued_runs(database, 2)
     with database.sessions() as session, session.begin():
-        run_repo.move_run(session=session, run_id=done, from_status="queued", to_status="completed")
+        assert run_repo.move_run(session=session, run_id=done, from_status="queued", to_status="running")
+        assert run_repo.move_run(session=session, run_id=done, from_status="running", to_status="completed")
     assert run_queue.abandon(sessions=database.sessions, run_id=done, reason="x") is False
     assert run_queue.abandon(sessions=database.sessions, run_id=waiting, reason="stopped") is True
     with database.sessions() as session:

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 from arena.bootstrap.database import Database
+from arena.bootstrap.services import build_broker
 from arena.engine.runs import lease as worker_lease
 from arena.worker.periodic import JobContext, PeriodicJob
 from arena.worker.worker import Worker, WorkerConfig
@@ -27,11 +28,13 @@ class NoGateway:
 
 
 def run_for(db: Database, seconds: float, jobs: list[PeriodicJob], worker_id: str) -> int:
+    settings = make_settings()
     worker = Worker(
-        settings=make_settings(),
+        settings=settings,
         sessions=db.sessions,
         gateway=NoGateway(),
         market=FixedMarket(),
+        broker=build_broker(settings),  # no job here reaches it (nothing listens at its URL)
         config=FAST,
         worker_id=worker_id,
         periodic=jobs,

@@ -1,27 +1,27 @@
-"""The one module that imports alpaca-py: bounded clients and vendor-error translation.
+"""The one place alpaca-py clients are built: one TradingClient and one data client per process and credentials.
 
-alpaca-py passes no timeout to `requests` (a hung server blocks forever) and sleeps 3 × 3 s on 429/504.
-Arena owns its retry policy, so every request here gets `settings.http_timeout_s` and no hidden retries,
-and every vendor failure leaves as one of Arena's errors:
+alpaca-py passes no timeout to `requests` (a hung server blocks forever) and sleeps 3 × 3 s on 429/504. Arena owns
+its retry policy, so the clients here are subclasses that give every request `settings.http_timeout_s` and make
+no hidden retries; every failure leaves through the one mapping table in arena.adapters.alpaca.errors.
 
-- timeout, connection error, 408/429/5xx      → AlpacaUnavailable (a RetryLater)
-- any other 4xx (401, 403, 404, 422, …)       → AlpacaRequestFailed (a GiveUpAndRecord), with status code
-- a response alpaca-py cannot parse            → AlpacaRequestFailed (status None)
-
-Messages carry the status code and Alpaca's own message, never the API key or secret.
-alpaca-py is imported inside functions so importing this module stays cheap.
+`AlpacaClients.for_settings(settings)` hands back the process's clients for those credentials and URLs, built on
+first use (a missing key is a ConfigurationError then, not when the process wires itself up) and shared by the
+broker and the market data of that process. alpaca-py is imported inside functions so importing this stays cheap.
 """
 
 from __future__ import annotations
 
-import json
+import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from arena.adapters.alpaca.errors import CallContext, scrubber, vendor_errors
 from arena.engine.config.settings import Settings
-from arena.kernel.errors import ConfigurationError, GiveUpAndRecord, RetryLater
+from arena.kernel.errors import BrokerRejected, ConfigurationError
 
 if TYPE_CHECKING:
     from alpaca.data.historical.stock import StockHistoricalDataClient
@@ -29,37 +29,36 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_RETRYABLE_STATUS = frozenset({408, 429})
-_MAX_MESSAGE = 300
 
+@dataclass(frozen=True)
+class AlpacaConfig:
+    """Everything that tells one set of clients from another (the cache key)."""
 
-class AlpacaUnavailable(RetryLater):
-    """Alpaca did not answer in time, refused the connection, rate-limited us or failed (5xx)."""
+    api_key: str | None
+    secret_key: str | None
+    trading_url: str | None
+    data_url: str | None
+    timeout_s: float
 
-    def __init__(self, message: str, *, status_code: int | None = None) -> None:
-        super().__init__(message)
-        self.status_code = status_code
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AlpacaConfig:
+        return cls(
+            api_key=settings.alpaca_api_key.get_secret_value() if settings.alpaca_api_key else None,
+            secret_key=settings.alpaca_secret_key.get_secret_value() if settings.alpaca_secret_key else None,
+            trading_url=_base_url(settings.alpaca_trading_url),
+            data_url=_base_url(settings.alpaca_data_url),
+            timeout_s=settings.http_timeout_s,
+        )
 
+    def credentials(self) -> tuple[str, str]:
+        if self.api_key is None or self.secret_key is None:
+            raise ConfigurationError("ALPACA_API_KEY and ALPACA_SECRET_KEY must both be set to reach Alpaca")
+        if not self.api_key or not self.secret_key:
+            raise ConfigurationError("ALPACA_API_KEY and ALPACA_SECRET_KEY must not be empty")
+        return self.api_key, self.secret_key
 
-class AlpacaRequestFailed(GiveUpAndRecord):
-    """Alpaca rejected this request (4xx) or answered with something unparseable; retrying won't help."""
-
-    def __init__(
-        self, message: str, *, status_code: int | None, vendor_code: int | None = None, detail: str = ""
-    ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.vendor_code = vendor_code
-        self.detail = detail
-
-
-def _credentials(settings: Settings) -> tuple[str, str]:
-    if settings.alpaca_api_key is None or settings.alpaca_secret_key is None:
-        raise ConfigurationError("ALPACA_API_KEY and ALPACA_SECRET_KEY must both be set to reach Alpaca")
-    key, secret = settings.alpaca_api_key.get_secret_value(), settings.alpaca_secret_key.get_secret_value()
-    if not key or not secret:
-        raise ConfigurationError("ALPACA_API_KEY and ALPACA_SECRET_KEY must not be empty")
-    return key, secret
+    def __repr__(self) -> str:  # never the keys
+        return f"AlpacaConfig(trading_url={self.trading_url!r}, data_url={self.data_url!r})"
 
 
 def _base_url(url: str | None) -> str | None:
@@ -96,83 +95,72 @@ def _client_classes() -> tuple[type[StockHistoricalDataClient], type[TradingClie
     return ArenaDataClient, ArenaTradingClient
 
 
-def data_client(settings: Settings) -> StockHistoricalDataClient:
-    """Market-data client for ALPACA_DATA_URL (Alpaca's default when unset)."""
-    key, secret = _credentials(settings)
-    cls = _client_classes()[0]
-    client = cls(api_key=key, secret_key=secret, url_override=_base_url(settings.alpaca_data_url))
-    client.arena_timeout_s = settings.http_timeout_s  # type: ignore[attr-defined]
-    return client
+class AlpacaClients:
+    """The process's alpaca-py clients for one AlpacaConfig, each built once on first use (thread-safe).
 
+    `builds` counts constructions per kind ("trading", "data"): at most one each for the life of the object.
+    """
 
-def trading_client(settings: Settings) -> TradingClient:
-    """Paper-trading client for ALPACA_TRADING_URL (Alpaca's paper endpoint when unset)."""
-    key, secret = _credentials(settings)
-    cls = _client_classes()[1]
-    url = _base_url(settings.alpaca_trading_url)
-    client = cls(api_key=key, secret_key=secret, paper=True, url_override=url)
-    client.arena_timeout_s = settings.http_timeout_s  # type: ignore[attr-defined]
-    return client
+    _shared: ClassVar[dict[AlpacaConfig, AlpacaClients]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, config: AlpacaConfig) -> None:
+        self.config = config
+        self.builds: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._trading: TradingClient | None = None
+        self._data: StockHistoricalDataClient | None = None
+        self._scrub = scrubber([config.api_key or "", config.secret_key or ""])
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> AlpacaClients:
+        """The one set of clients of this process for these credentials and URLs."""
+        config = AlpacaConfig.from_settings(settings)
+        with cls._shared_lock:
+            clients = cls._shared.get(config)
+            if clients is None:
+                clients = cls._shared[config] = cls(config)
+            return clients
+
+    @property
+    def trading(self) -> TradingClient:
+        """Paper-trading client for ALPACA_TRADING_URL (Alpaca's paper endpoint when unset)."""
+        with self._lock:
+            if self._trading is None:
+                key, secret = self.config.credentials()
+                cls = _client_classes()[1]
+                client = cls(api_key=key, secret_key=secret, paper=True, url_override=self.config.trading_url)
+                client.arena_timeout_s = self.config.timeout_s  # type: ignore[attr-defined]
+                self.builds["trading"] += 1
+                self._trading = client
+            return self._trading
+
+    @property
+    def data(self) -> StockHistoricalDataClient:
+        """Market-data client for ALPACA_DATA_URL (Alpaca's default when unset)."""
+        with self._lock:
+            if self._data is None:
+                key, secret = self.config.credentials()
+                cls = _client_classes()[0]
+                client = cls(api_key=key, secret_key=secret, url_override=self.config.data_url)
+                client.arena_timeout_s = self.config.timeout_s  # type: ignore[attr-defined]
+                self.builds["data"] += 1
+                self._data = client
+            return self._data
+
+    @contextmanager
+    def errors(self, action: str) -> Iterator[None]:
+        """Vendor failures inside become Arena's errors (arena.adapters.alpaca.errors), secrets scrubbed."""
+        with vendor_errors(CallContext(action=action, scrub=self._scrub, timeout_s=self.config.timeout_s)):
+            yield
+
+    def preload(self) -> None:
+        """Import alpaca-py now (worker start), so the first run does not pay for it."""
+        _client_classes()
 
 
 def expect(value: object, cls: type[T]) -> T:
     """Narrow alpaca-py's `Model | RawData` return types (our clients never ask for raw data)."""
     if not isinstance(value, cls):
-        raise AlpacaRequestFailed(f"alpaca returned {type(value).__name__}, expected {cls.__name__}", status_code=None)
+        raise BrokerRejected(f"alpaca returned {type(value).__name__}, expected {cls.__name__}")
     return value
-
-
-def _scrub(text: str, settings: Settings) -> str:
-    for secret in (settings.alpaca_api_key, settings.alpaca_secret_key):
-        value = secret.get_secret_value() if secret is not None else ""
-        if value:
-            text = text.replace(value, "***")
-    return text[:_MAX_MESSAGE]
-
-
-def _vendor_detail(body: str) -> tuple[int | None, str]:
-    """Alpaca's error bodies are `{"code": int, "message": str}`; fall back to the raw text."""
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return None, body.strip()
-    if isinstance(parsed, dict):
-        code = parsed.get("code")
-        return (code if isinstance(code, int) else None), str(parsed.get("message", body)).strip()
-    return None, body.strip()
-
-
-@contextmanager
-def vendor_errors(settings: Settings, action: str) -> Iterator[None]:
-    """Run alpaca-py calls, turning its failures into Arena's errors (see the module docstring)."""
-    import requests
-    from alpaca.common.exceptions import APIError
-    from pydantic import ValidationError
-    from requests.exceptions import InvalidSchema, InvalidURL, MissingSchema
-
-    try:
-        yield
-    except APIError as exc:
-        status = exc.status_code
-        vendor_code, detail = _vendor_detail(str(exc))
-        detail = _scrub(detail, settings)
-        message = f"alpaca {action} failed: HTTP {status}: {detail}"
-        if status is None or status in _RETRYABLE_STATUS or status >= 500:
-            raise AlpacaUnavailable(message, status_code=status) from None
-        raise AlpacaRequestFailed(message, status_code=status, vendor_code=vendor_code, detail=detail) from None
-    except (MissingSchema, InvalidSchema, InvalidURL):
-        raise ConfigurationError(f"alpaca {action}: the configured Alpaca URL is not a valid URL") from None
-    except requests.Timeout:
-        raise AlpacaUnavailable(f"alpaca {action} timed out after {settings.http_timeout_s:g}s") from None
-    except requests.RequestException as exc:
-        raise AlpacaUnavailable(f"alpaca {action} failed: {type(exc).__name__}: {_scrub(str(exc), settings)}") from None
-    except ValidationError as exc:
-        raise AlpacaRequestFailed(
-            f"alpaca {action}: unexpected response shape ({exc.error_count()} validation errors)",
-            status_code=None,
-        ) from None
-    except (ValueError, TypeError, KeyError) as exc:  # alpaca-py's parsers on a body they don't expect
-        raise AlpacaRequestFailed(
-            f"alpaca {action}: unexpected response ({type(exc).__name__}: {_scrub(str(exc), settings)})",
-            status_code=None,
-        ) from None

@@ -112,7 +112,7 @@ class LLMGateway:
                 prompt_hash,
                 started,
                 progress,
-                status="timeout",  # cancelled by the agent's deadline (or a shutdown): the reply never came
+                status=CallStatus.TIMEOUT,  # cancelled by the agent's deadline (or a shutdown): the reply never came
                 error_class="CancelledError",
                 error_message="call cancelled before it finished (agent deadline or shutdown)",
             )
@@ -131,7 +131,7 @@ class LLMGateway:
                 prompt_hash,
                 started,
                 progress,
-                status="error",
+                status=CallStatus.ERROR,
                 error_class="UnsupportedProvider",
                 error_message=f"provider {call.provider!r} is not supported",
             )
@@ -143,7 +143,7 @@ class LLMGateway:
                 prompt_hash,
                 started,
                 progress,
-                status="error",
+                status=CallStatus.ERROR,
                 error_class="MissingProviderKey",
                 error_message=f"no API key configured for {call.provider}",
             )
@@ -166,7 +166,7 @@ class LLMGateway:
                     progress.retried.append(type(exc).__name__)
                     await self._sleep(self._backoff(attempt))
                     continue
-                status: CallStatus = "timeout" if isinstance(exc, timeout_classes) else "error"
+                status = CallStatus.TIMEOUT if isinstance(exc, timeout_classes) else CallStatus.ERROR
                 return _result(
                     call,
                     prompt_hash,
@@ -203,16 +203,16 @@ class LLMGateway:
         tokens_in = _int_or_none(getattr(usage, "prompt_tokens", None))
         tokens_out = _int_or_none(getattr(usage, "completion_tokens", None))
         cost = provider_cost(response)
-        source: CostSource = "provider"
+        source = CostSource.PROVIDER
         if cost is None:
             cost = self._prices.cost(call.provider, call.model, tokens_in, tokens_out)
-            source = "price_table" if cost is not None else "unknown"
+            source = CostSource.PRICE_TABLE if cost is not None else CostSource.UNKNOWN
         return _result(
             call,
             prompt_hash,
             started,
             progress,
-            status="ok",
+            status=CallStatus.OK,
             content=choice.message.content or "",
             tokens_in=tokens_in,
             tokens_out=tokens_out,
@@ -292,7 +292,7 @@ def _result(
     tokens_in: int | None = None,
     tokens_out: int | None = None,
     cost_usd: Decimal | None = None,
-    cost_source: CostSource = "unknown",
+    cost_source: CostSource = CostSource.UNKNOWN,
     error_class: str | None = None,
     error_message: str | None = None,
     finish_reason: str | None = None,

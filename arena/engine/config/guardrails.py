@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from arena.engine.enum_schema import inline_enum
+from arena.kernel.states import TradingState
 from arena.storage.repositories import guardrails as repo
 
-TradingState = Literal["ACTIVE", "REDUCING", "HALTED"]
+__all__ = ["GuardrailConfig", "TradingState", "load_config", "update_config"]
 
 
 class GuardrailConfig(BaseModel):
@@ -32,7 +34,7 @@ class GuardrailConfig(BaseModel):
     daily_llm_spend_cap_usd: float = Field(default=5.0, ge=0)
     allowed_symbols: list[str] = Field(default_factory=list, description="empty means any tradable symbol")
     require_market_open: bool = True
-    trading_state: TradingState = "ACTIVE"
+    trading_state: Annotated[TradingState, inline_enum(TradingState, "Trading State")] = TradingState.ACTIVE
 
 
 def load_config(*, session: Session) -> GuardrailConfig:

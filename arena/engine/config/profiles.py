@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from arena.engine.config.settings import Settings
 from arena.engine.decide.prompts import TEMPLATES
+from arena.engine.enum_schema import inline_enum
+from arena.kernel.kinds import ProfileMode, Provider, Role, ToolPolicy
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-ROLES = ("technical_analyst", "risk_manager", "judge")
+ROLES = tuple(Role)
 
 
 class ProfileSpec(BaseModel):
@@ -20,16 +22,16 @@ class ProfileSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    provider: Literal["openai", "openrouter"]
+    provider: Annotated[Provider, inline_enum(Provider, "Provider")]
     api_base: str | None = None
     model: str = Field(min_length=1, max_length=128)
-    role: Literal["technical_analyst", "risk_manager", "judge"]
+    role: Annotated[Role, inline_enum(Role, "Role")]
     prompt_template_id: str
     prompt_version: int = Field(default=1, ge=1)
     max_tokens: int = Field(default=800, gt=0, le=32000)
     temperature: float = Field(default=0.2, ge=0, le=2)
-    tool_policy: Literal["none", "read_only"] = "none"
-    mode: Literal["cheap_first", "escalation_only"] = "cheap_first"
+    tool_policy: Annotated[ToolPolicy, inline_enum(ToolPolicy, "Tool Policy")] = ToolPolicy.NONE
+    mode: Annotated[ProfileMode, inline_enum(ProfileMode, "Mode")] = ProfileMode.CHEAP_FIRST
     enabled: bool = True
     daily_budget_usd: float | None = Field(default=None, ge=0)
     daily_call_limit: int | None = Field(default=None, ge=0)
@@ -67,29 +69,29 @@ def starting_profiles(settings: Settings) -> list[ProfileSpec]:
     return [
         ProfileSpec(
             name="cheap_tech_analyst",
-            provider="openai",
+            provider=Provider.OPENAI,
             model=settings.cheap_openai_model,
-            role="technical_analyst",
+            role=Role.TECHNICAL_ANALYST,
             prompt_template_id="technical_analyst",
-            mode="cheap_first",
+            mode=ProfileMode.CHEAP_FIRST,
             timeout_s=settings.llm_timeout_s,
         ),
         ProfileSpec(
             name="cheap_risk_manager",
-            provider="openrouter",
+            provider=Provider.OPENROUTER,
             model=settings.cheap_openrouter_model,
-            role="risk_manager",
+            role=Role.RISK_MANAGER,
             prompt_template_id="risk_manager",
-            mode="cheap_first",
+            mode=ProfileMode.CHEAP_FIRST,
             timeout_s=settings.llm_timeout_s,
         ),
         ProfileSpec(
             name="power_macro_judge",
-            provider="openrouter",
+            provider=Provider.OPENROUTER,
             model=settings.power_openrouter_model,
-            role="judge",
+            role=Role.JUDGE,
             prompt_template_id="judge",
-            mode="escalation_only",
+            mode=ProfileMode.ESCALATION_ONLY,
             max_tokens=1200,
             timeout_s=max(settings.llm_timeout_s, 60.0),
         ),

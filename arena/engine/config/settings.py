@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from arena.kernel.errors import ConfigurationError
+from arena.kernel.kinds import ExecutionMode, Provider
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -42,7 +43,7 @@ class Settings(BaseSettings):
     )
     power_openrouter_model: str = Field(default="anthropic/claude-sonnet-4", alias="ARENA_POWER_OPENROUTER_MODEL")
 
-    execution: str = Field(default="on", alias="ARENA_EXECUTION")
+    execution: str = Field(default=ExecutionMode.ON, alias="ARENA_EXECUTION")
     llm_timeout_s: float = Field(default=30.0, alias="ARENA_LLM_TIMEOUT_S", gt=0)
     http_timeout_s: float = Field(default=10.0, alias="ARENA_HTTP_TIMEOUT_S", gt=0)
     # the worker (docs/WORK_QUEUE.md): lease, polling, graceful stop, concurrency caps
@@ -80,20 +81,28 @@ class Settings(BaseSettings):
     @classmethod
     def _execution_on_off(cls, value: str) -> str:
         value = value.strip().lower()
-        if value not in {"on", "off"}:
+        if value not in set(ExecutionMode):
             raise ValueError("ARENA_EXECUTION must be 'on' or 'off'")
-        return value
+        return ExecutionMode(value)
 
     @property
     def execution_enabled(self) -> bool:
-        return self.execution == "on"
+        return self.execution == ExecutionMode.ON
 
     def provider_key(self, provider: str) -> SecretStr | None:
         """The API key configured for a provider name, or None."""
-        return {"openai": self.openai_api_key, "openrouter": self.openrouter_api_key}.get(provider)
+        keys: dict[str, SecretStr | None] = {
+            Provider.OPENAI: self.openai_api_key,
+            Provider.OPENROUTER: self.openrouter_api_key,
+        }
+        return keys.get(provider)
 
     def provider_base(self, provider: str) -> str | None:
-        return {"openai": self.openai_api_base, "openrouter": self.openrouter_api_base}.get(provider)
+        bases: dict[str, str | None] = {
+            Provider.OPENAI: self.openai_api_base,
+            Provider.OPENROUTER: self.openrouter_api_base,
+        }
+        return bases.get(provider)
 
     @property
     def broker_configured(self) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from arena.engine.config.settings import Settings
+from arena.kernel.kinds import Provider
 from arena.storage.read.setup_facts import SetupFacts
 
 HEARTBEAT_STALE_AFTER = timedelta(seconds=60)
@@ -24,7 +25,7 @@ def build_checklist(
     """Each item says what is set and, when it is not, the one thing to do about it."""
     now = now or datetime.now(UTC)
     db_ok = facts is not None
-    providers = [name for name in ("openai", "openrouter") if settings.provider_key(name) is not None]
+    providers = [name.value for name in Provider if settings.provider_key(name) is not None]
     items = [
         ChecklistItem("Database reachable", db_ok, "check DATABASE_URL" if not db_ok else "schema at newest migration"),
         ChecklistItem(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from arena.adapters.alpaca.market_data import normalize_symbols
+from arena.engine.enum_schema import inline_enum
+from arena.engine.market.symbols import normalize_symbols
+from arena.kernel.kinds import RunMode, ScheduleKind
 
 
 class StrategySpec(BaseModel):
@@ -17,8 +19,8 @@ class StrategySpec(BaseModel):
     market: str = Field(default="us_equities", min_length=1, max_length=32)
     symbols: list[str]
     agents: list[str] | None = None
-    mode: Literal["competition", "debate"] = "competition"
-    schedule_kind: Literal["cron", "interval"]
+    mode: Annotated[RunMode, inline_enum(RunMode, "Mode")] = RunMode.COMPETITION
+    schedule_kind: Annotated[ScheduleKind, inline_enum(ScheduleKind, "Schedule Kind")]
     cron: str | None = None
     interval_seconds: int | None = Field(default=None, ge=10)
     enabled: bool = False
@@ -31,7 +33,7 @@ class StrategySpec(BaseModel):
 
     @model_validator(mode="after")
     def _schedule(self) -> StrategySpec:
-        if self.schedule_kind == "cron":
+        if self.schedule_kind == ScheduleKind.CRON:
             if not self.cron:
                 raise ValueError("cron schedule needs a cron expression (e.g. '*/15 14-21 * * mon-fri')")
             try:

@@ -9,8 +9,12 @@ from typing import Protocol
 
 from arena.engine.decide.decision import AgentDecision, decision_json_schema, parse_decision
 from arena.engine.decide.prompts import render_repair
-from arena.engine.llm.types import LLMCall, LLMCallResult, Provider, Purpose
-from arena.kernel.ids import new_id
+from arena.engine.llm.types import CallStatus, LLMCall, LLMCallResult, Provider, Purpose
+from arena.kernel.ids import DecisionId, new_id
+from arena.kernel.kinds import Phase
+from arena.kernel.states import AgentStatus
+
+COUNTED_AS_VOTES = frozenset({AgentStatus.VALID, AgentStatus.REPAIRED})
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class AgentSpec:
     max_tokens: int
     temperature: float
     timeout_s: float
-    mode: str
+    mode: str  # a ProfileMode
     api_base: str | None = None
     daily_budget_usd: float | None = None
     daily_call_limit: int | None = None
@@ -39,10 +43,10 @@ class AgentOutcome:
     """What one agent produced in one phase; `status` says whether it counts as a vote."""
 
     agent: AgentSpec
-    phase: str
+    phase: Phase
     round: int
-    decision_id: str = field(default_factory=new_id)
-    status: str = "error"  # valid | repaired | invalid | timeout | error | skipped
+    decision_id: DecisionId = field(default_factory=lambda: DecisionId(new_id()))
+    status: AgentStatus = AgentStatus.ERROR
     decision: AgentDecision | None = None
     raw_output: str | None = None
     validation_errors: list[str] = field(default_factory=list)
@@ -53,7 +57,7 @@ class AgentOutcome:
 
     @property
     def valid(self) -> bool:
-        return self.status in ("valid", "repaired") and self.decision is not None
+        return self.status in COUNTED_AS_VOTES and self.decision is not None
 
 
 class Gateway(Protocol):
@@ -76,7 +80,7 @@ async def ask_agent(
     messages: list[dict[str, str]],
     *,
     ids: CallIds,
-    phase: str,
+    phase: Phase,
     round_no: int,
     purpose: Purpose,
     universe: list[str],
@@ -86,7 +90,7 @@ async def ask_agent(
     """Ask, validate, repair once with a cheap model; the whole thing bounded by the agent's timeout."""
     outcome = AgentOutcome(agent=agent, phase=phase, round=round_no)
     if skip_reason is not None:
-        outcome.status, outcome.error = "skipped", skip_reason
+        outcome.status, outcome.error = AgentStatus.SKIPPED, skip_reason
         return outcome
     started = time.monotonic()
     try:
@@ -104,7 +108,7 @@ async def ask_agent(
             timeout=agent.timeout_s,
         )
     except TimeoutError:
-        outcome.status = "timeout"
+        outcome.status = AgentStatus.TIMEOUT
         outcome.decision = None
         outcome.error = f"agent timed out after {agent.timeout_s:g} s"
     outcome.latency_ms = int((time.monotonic() - started) * 1000)
@@ -126,17 +130,17 @@ async def _ask(
     outcome.calls.append(result)
     outcome.prompt_hash = result.prompt_hash
     if not result.ok:
-        outcome.status = "timeout" if result.status == "timeout" else "error"
+        outcome.status = AgentStatus.TIMEOUT if result.status == CallStatus.TIMEOUT else AgentStatus.ERROR
         outcome.error = f"{result.error_class}: {result.error_message}"
         return
     outcome.raw_output = result.content
     decision, errors = parse_decision(result.content, universe=universe)
     if decision is not None:
-        outcome.status, outcome.decision = "valid", decision
+        outcome.status, outcome.decision = AgentStatus.VALID, decision
         return
     outcome.validation_errors = errors
     if repair_agent is None:
-        outcome.status = "invalid"
+        outcome.status = AgentStatus.INVALID
         outcome.error = "invalid reply and no cheap repair model available"
         return
     repair = await gateway.call(
@@ -144,16 +148,16 @@ async def _ask(
             repair_agent,
             render_repair(result.content or "", errors),
             ids=ids,
-            purpose="repair",
+            purpose=Purpose.REPAIR,
             decision_id=outcome.decision_id,
         )
     )
     outcome.calls.append(repair)
     repaired, repair_errors = parse_decision(repair.content, universe=universe) if repair.ok else (None, [])
     if repaired is not None:
-        outcome.status, outcome.decision = "repaired", repaired
+        outcome.status, outcome.decision = AgentStatus.REPAIRED, repaired
         return
-    outcome.status = "invalid"
+    outcome.status = AgentStatus.INVALID
     outcome.validation_errors = errors + [f"after repair: {e}" for e in repair_errors] if repair.ok else errors
     outcome.error = "reply failed validation; repair " + (
         "did not validate" if repair.ok else f"call failed ({repair.status})"

@@ -11,12 +11,27 @@ NO_TRADE whatever the majority says.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from arena.engine.decide.decision import AgentDecision, Sizing
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
+from arena.kernel.kinds import Action, Role, SizingKind
 
 TIE_EPSILON = 1e-9
+
+
+class ConsensusRule(StrEnum):
+    """Which rule decided a round (the coordinator prefixes `escalation_` for the powerful round)."""
+
+    NO_VALID_VOTES = "no_valid_votes"
+    RISK_VETO = "risk_veto"
+    TIE = "tie"
+    UNANIMOUS = "unanimous"
+    WEIGHTED_MAJORITY = "weighted_majority"
+
+
+NO_MAJORITY_RULES = frozenset({ConsensusRule.NO_VALID_VOTES, ConsensusRule.RISK_VETO, ConsensusRule.TIE})
 
 
 @dataclass(frozen=True)
@@ -26,21 +41,47 @@ class Vote:
     decision: AgentDecision
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ConsensusResult:
-    action: str | None  # BUY | SELL | HOLD, or None when there is no usable majority
+    action: Action | None  # None when there is no usable majority
     symbol: str | None
     sizing: Sizing | None
     confidence: float
     disagreement_rate: float
-    rule: str
+    rule: ConsensusRule
     vetoed: bool
     ambiguous: bool
     trace: dict[str, Any] = field(default_factory=dict)
 
 
+def _no_majority(
+    rule: ConsensusRule,
+    trace: dict[str, Any],
+    *,
+    confidence: float,
+    disagreement: float,
+    vetoed: bool,
+    ambiguous: bool,
+) -> ConsensusResult:
+    """A round without a usable majority (no votes, a veto or a tie): no action, the rule says why."""
+    trace["rule"] = rule
+    return ConsensusResult(
+        action=None,
+        symbol=None,
+        sizing=None,
+        confidence=confidence,
+        disagreement_rate=disagreement,
+        rule=rule,
+        vetoed=vetoed,
+        ambiguous=ambiguous,
+        trace=trace,
+    )
+
+
 def option_of(decision: AgentDecision) -> str:
-    return "HOLD" if decision.action == "HOLD" else f"{decision.action}:{decision.primary_symbol}"
+    if decision.action == Action.HOLD:
+        return Action.HOLD.value
+    return f"{decision.action.value}:{decision.primary_symbol}"
 
 
 def decide(votes: list[Vote], *, min_confidence: float, blocking_flags: list[str]) -> ConsensusResult:
@@ -61,8 +102,9 @@ def decide(votes: list[Vote], *, min_confidence: float, blocking_flags: list[str
         "weighting": "confidence",
     }
     if not votes:
-        trace["rule"] = "no_valid_votes"
-        return ConsensusResult(None, None, None, 0.0, 1.0, "no_valid_votes", False, True, trace)
+        return _no_majority(
+            ConsensusRule.NO_VALID_VOTES, trace, confidence=0.0, disagreement=1.0, vetoed=False, ambiguous=True
+        )
 
     scores: dict[str, float] = {}
     for v in votes:
@@ -71,7 +113,7 @@ def decide(votes: list[Vote], *, min_confidence: float, blocking_flags: list[str
     trace["scores"] = dict(ranked)
     winner, top = ranked[0]
     ambiguous = len(ranked) > 1 and abs(ranked[1][1] - top) <= TIE_EPSILON
-    winner_action = winner.split(":", 1)[0]
+    winner_action = Action(winner.split(":", 1)[0])
     winners = [v for v in votes if option_of(v.decision) == winner]
     disagreement = sum(1 for v in votes if v.decision.action != winner_action) / len(votes)
     confidence = top / len(votes)
@@ -85,19 +127,35 @@ def decide(votes: list[Vote], *, min_confidence: float, blocking_flags: list[str
     )
 
     veto = _veto(votes, winner_action, min_confidence=min_confidence, blocking_flags=blocking_flags)
-    if veto is not None and winner_action != "HOLD":
-        trace["rule"] = "risk_veto"
+    if veto is not None and winner_action != Action.HOLD:
         trace["veto"] = veto
-        return ConsensusResult(None, None, None, confidence, disagreement, "risk_veto", True, False, trace)
+        return _no_majority(
+            ConsensusRule.RISK_VETO,
+            trace,
+            confidence=confidence,
+            disagreement=disagreement,
+            vetoed=True,
+            ambiguous=False,
+        )
     if ambiguous:
-        trace["rule"] = "tie"
-        return ConsensusResult(None, None, None, confidence, disagreement, "tie", False, True, trace)
+        return _no_majority(
+            ConsensusRule.TIE, trace, confidence=confidence, disagreement=disagreement, vetoed=False, ambiguous=True
+        )
 
-    symbol = None if winner_action == "HOLD" else winner.split(":", 1)[1]
-    sizing = None if winner_action == "HOLD" else _conservative_sizing(winners)
-    rule = "unanimous" if disagreement == 0 else "weighted_majority"
+    holds = winner_action == Action.HOLD
+    rule = ConsensusRule.UNANIMOUS if disagreement == 0 else ConsensusRule.WEIGHTED_MAJORITY
     trace["rule"] = rule
-    return ConsensusResult(winner_action, symbol, sizing, confidence, disagreement, rule, False, False, trace)
+    return ConsensusResult(
+        action=winner_action,
+        symbol=None if holds else winner.split(":", 1)[1],
+        sizing=None if holds else _conservative_sizing(winners),
+        confidence=confidence,
+        disagreement_rate=disagreement,
+        rule=rule,
+        vetoed=False,
+        ambiguous=False,
+        trace=trace,
+    )
 
 
 def _veto(
@@ -108,7 +166,11 @@ def _veto(
         flags = {f.lower() for f in v.decision.risk_flags}
         if flags & blocking:
             return {"agent": v.agent, "reason": f"blocking risk flag {sorted(flags & blocking)}"}
-        if v.role == "risk_manager" and v.decision.action != winner_action and v.decision.confidence >= min_confidence:
+        if (
+            v.role == Role.RISK_MANAGER
+            and v.decision.action != winner_action
+            and v.decision.confidence >= min_confidence
+        ):
             return {
                 "agent": v.agent,
                 "reason": f"risk manager votes {v.decision.action} with confidence {v.decision.confidence:.2f}",
@@ -122,14 +184,14 @@ def _conservative_sizing(winners: list[Vote]) -> Sizing:
     kinds = {s.kind for s in sizings}
     if len(kinds) == 1:
         return min(sizings, key=lambda s: s.value)
-    return min(sizings, key=lambda s: (s.kind != "pct_equity", s.value))
+    return min(sizings, key=lambda s: (s.kind != SizingKind.PCT_EQUITY, s.value))
 
 
 def notional_usd(sizing: Sizing, *, symbol: str, snapshot: MarketSnapshot, portfolio: PortfolioState) -> float:
     """The dollar size of a sizing, for the portfolio-delta trigger and the guardrails."""
-    if sizing.kind == "notional_usd":
+    if sizing.kind == SizingKind.NOTIONAL_USD:
         return sizing.value
-    if sizing.kind == "pct_equity":
+    if sizing.kind == SizingKind.PCT_EQUITY:
         return portfolio.equity * sizing.value / 100.0
     sym = snapshot.symbol(symbol)
     price = sym.last_price if sym is not None else 0.0

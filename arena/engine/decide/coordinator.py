@@ -14,27 +14,28 @@ from typing import Any
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.decide import escalation
 from arena.engine.decide.agents import AgentOutcome, AgentSpec, CallIds, Gateway, ask_agent
-from arena.engine.decide.consensus import ConsensusResult, Vote, decide
+from arena.engine.decide.consensus import ConsensusResult, ConsensusRule, Vote, decide
 from arena.engine.decide.decision import AgentDecision, Sizing
 from arena.engine.decide.prompts import get_template, market_context, render_agent, render_debate, render_judge
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
+from arena.kernel.kinds import FinalAction, Phase, Provider, Purpose, RunMode, TimeHorizon
 
 BudgetCheck = Callable[[AgentSpec], str | None]  # returns a skip reason when the agent's daily budget is spent
 PowerClaim = Callable[[], bool]  # atomically takes one powerful call from today's cap
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FinalDecision:
-    action: str  # BUY | SELL | HOLD | NO_TRADE
+    action: FinalAction
     symbol: str | None
     sizing: Sizing | None
     confidence: float | None
-    rule: str
+    rule: str  # a ConsensusRule, prefixed `escalation_` after escalation, or why the arena declined to trade
     no_trade_reason: str | None
-    time_horizon: str | None = None
+    time_horizon: TimeHorizon | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CoordinatorResult:
     outcomes: list[AgentOutcome]
     cheap: ConsensusResult
@@ -66,7 +67,7 @@ class ArenaCoordinator:
         repair_agent = pick_repair_agent(cheap)
         outcomes = await self._round_one(ids, cheap, context, universe, repair_agent)
         latest = {o.agent.name: o for o in outcomes if o.valid}
-        if mode == "debate":
+        if mode == RunMode.DEBATE:
             for round_no in range(2, self.config.debate_rounds + 2):
                 revised = await self._debate(ids, latest, context, universe, repair_agent, round_no)
                 outcomes += revised
@@ -86,11 +87,25 @@ class ArenaCoordinator:
         if not reasons:
             final = _from_consensus(cheap_result, votes)
             trace["decided_by"] = "cheap_consensus"
-            return CoordinatorResult(outcomes, cheap_result, [], False, final, trace)
+            return CoordinatorResult(
+                outcomes=outcomes,
+                cheap=cheap_result,
+                escalation_reasons=[],
+                escalated=False,
+                final=final,
+                trace=trace,
+            )
         if not power:
             final = _no_trade("escalation needed but no enabled escalation_only profile", "no_power_profile")
             trace["decided_by"] = "no_power_profile"
-            return CoordinatorResult(outcomes, cheap_result, reasons, False, final, trace)
+            return CoordinatorResult(
+                outcomes=outcomes,
+                cheap=cheap_result,
+                escalation_reasons=reasons,
+                escalated=False,
+                final=final,
+                trace=trace,
+            )
         power_outcomes, denied = await self._escalate(
             ids, power, context, universe, repair_agent, [v.decision for v in votes], reasons
         )
@@ -101,11 +116,25 @@ class ArenaCoordinator:
                 "power_cap_reached",
             )
             trace["decided_by"] = "power_cap_reached"
-            return CoordinatorResult(outcomes, cheap_result, reasons, False, final, trace)
+            return CoordinatorResult(
+                outcomes=outcomes,
+                cheap=cheap_result,
+                escalation_reasons=reasons,
+                escalated=False,
+                final=final,
+                trace=trace,
+            )
         final, power_trace = self._after_escalation(power_outcomes)
         trace["power"] = power_trace
         trace["decided_by"] = "escalation"
-        return CoordinatorResult(outcomes, cheap_result, reasons, True, final, trace)
+        return CoordinatorResult(
+            outcomes=outcomes,
+            cheap=cheap_result,
+            escalation_reasons=reasons,
+            escalated=True,
+            final=final,
+            trace=trace,
+        )
 
     async def _round_one(
         self,
@@ -121,9 +150,9 @@ class ArenaCoordinator:
                 a,
                 render_agent(get_template(a.template_id, a.template_version), context),
                 ids=ids,
-                phase="cheap",
+                phase=Phase.CHEAP,
                 round_no=1,
-                purpose="agent",
+                purpose=Purpose.AGENT,
                 universe=universe,
                 repair_agent=repair_agent,
                 skip_reason=self.budget_check(a),
@@ -152,9 +181,9 @@ class ArenaCoordinator:
                     own.agent,
                     render_debate(template, context, own.decision, others),
                     ids=ids,
-                    phase="debate",
+                    phase=Phase.DEBATE,
                     round_no=round_no,
-                    purpose="debate",
+                    purpose=Purpose.DEBATE,
                     universe=universe,
                     repair_agent=repair_agent,
                     skip_reason=self.budget_check(own.agent),
@@ -186,9 +215,9 @@ class ArenaCoordinator:
                     agent,
                     render_judge(template, context, cheap_decisions, reasons),
                     ids=ids,
-                    phase="escalation",
+                    phase=Phase.ESCALATION,
                     round_no=1,
-                    purpose="escalation",
+                    purpose=Purpose.ESCALATION,
                     universe=universe,
                     repair_agent=repair_agent,
                     skip_reason=skip,
@@ -226,29 +255,34 @@ class ArenaCoordinator:
 
 def pick_repair_agent(cheap: list[AgentSpec]) -> AgentSpec | None:
     """Repairs go to a cheap model, never a powerful one; OpenAI first because it enforces the JSON schema."""
-    ranked = sorted(cheap, key=lambda a: (a.provider != "openai", a.name))
+    ranked = sorted(cheap, key=lambda a: (a.provider != Provider.OPENAI, a.name))
     return ranked[0] if ranked else None
+
+
+NO_MAJORITY_REASONS: dict[ConsensusRule, str] = {
+    ConsensusRule.NO_VALID_VOTES: "no agent gave a valid decision",
+    ConsensusRule.RISK_VETO: "risk veto",
+    ConsensusRule.TIE: "votes tied",
+}
 
 
 def _from_consensus(result: ConsensusResult, votes: list[Vote], *, rule_prefix: str = "") -> FinalDecision:
     if result.action is None:
-        reason = {
-            "no_valid_votes": "no agent gave a valid decision",
-            "risk_veto": "risk veto",
-            "tie": "votes tied",
-        }.get(result.rule, result.rule)
+        reason = NO_MAJORITY_REASONS.get(result.rule, result.rule)
         return _no_trade(reason, rule_prefix + result.rule)
     horizon = next((v.decision.time_horizon for v in votes if v.decision.action == result.action), None)
     return FinalDecision(
-        result.action,
-        result.symbol,
-        result.sizing,
-        result.confidence,
-        rule_prefix + result.rule,
-        None,
-        horizon,
+        action=FinalAction(result.action),
+        symbol=result.symbol,
+        sizing=result.sizing,
+        confidence=result.confidence,
+        rule=rule_prefix + result.rule,
+        no_trade_reason=None,
+        time_horizon=horizon,
     )
 
 
 def _no_trade(reason: str, rule: str) -> FinalDecision:
-    return FinalDecision("NO_TRADE", None, None, None, rule, reason)
+    return FinalDecision(
+        action=FinalAction.NO_TRADE, symbol=None, sizing=None, confidence=None, rule=rule, no_trade_reason=reason
+    )

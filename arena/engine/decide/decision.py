@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-Action = Literal["BUY", "SELL", "HOLD"]
-TimeHorizon = Literal["intraday", "1d", "5d", "20d"]
-SizingKind = Literal["pct_equity", "notional_usd", "shares"]
+from arena.engine.enum_schema import inline_enum
+from arena.kernel.kinds import Action, SizingKind, TimeHorizon
 
-HORIZON_DAYS: dict[str, int] = {"intraday": 1, "1d": 1, "5d": 5, "20d": 20}
+HORIZON_DAYS: dict[TimeHorizon, int] = {
+    TimeHorizon.INTRADAY: 1,
+    TimeHorizon.ONE_DAY: 1,
+    TimeHorizon.FIVE_DAYS: 5,
+    TimeHorizon.TWENTY_DAYS: 20,
+}
 
 
 class Sizing(BaseModel):
@@ -19,7 +23,7 @@ class Sizing(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: SizingKind
+    kind: Annotated[SizingKind, inline_enum(SizingKind, "Kind")]
     value: float = Field(ge=0)
 
 
@@ -28,10 +32,10 @@ class AgentDecision(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    action: Action
+    action: Annotated[Action, inline_enum(Action, "Action")]
     symbols: list[str] = Field(max_length=20)
     sizing: Sizing
-    time_horizon: TimeHorizon
+    time_horizon: Annotated[TimeHorizon, inline_enum(TimeHorizon, "Time Horizon")]
     rationale: str = Field(min_length=1, max_length=4000)
     risk_flags: list[str] = Field(max_length=20)
     confidence: float = Field(ge=0, le=1)
@@ -70,7 +74,7 @@ def universe_errors(decision: AgentDecision, universe: list[str]) -> list[str]:
     errors = [
         f"symbols: {s!r} is not in the run's universe {sorted(allowed)}" for s in decision.symbols if s not in allowed
     ]
-    if decision.action != "HOLD" and not decision.symbols:
+    if decision.action != Action.HOLD and not decision.symbols:
         errors.append("symbols: a BUY or SELL must name the symbol it trades")
     return errors
 

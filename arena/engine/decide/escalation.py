@@ -2,36 +2,43 @@
 
 from __future__ import annotations
 
-from arena.engine.config.guardrails import GuardrailConfig
-from arena.engine.decide.consensus import ConsensusResult, notional_usd
-from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
+from enum import StrEnum
 
-DISAGREEMENT = "disagreement"
-LOW_CONFIDENCE = "low_confidence"
-HIGH_VOLATILITY = "high_volatility"
-PORTFOLIO_DELTA = "portfolio_delta"
+from arena.engine.config.guardrails import GuardrailConfig
+from arena.engine.decide.consensus import ConsensusResult, ConsensusRule, notional_usd
+from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
+from arena.kernel.kinds import Action, Regime
+
+
+class EscalationReason(StrEnum):
+    """Why a run asked the powerful model (`ai_arena_runs.escalation_reasons`)."""
+
+    DISAGREEMENT = "disagreement"
+    LOW_CONFIDENCE = "low_confidence"
+    HIGH_VOLATILITY = "high_volatility"
+    PORTFOLIO_DELTA = "portfolio_delta"
 
 
 def escalation_reasons(
     result: ConsensusResult, *, config: GuardrailConfig, snapshot: MarketSnapshot, portfolio: PortfolioState
 ) -> list[str]:
     """Reasons to ask the powerful model; empty means the cheap consensus stands."""
-    if result.vetoed or result.rule == "no_valid_votes":
+    if result.vetoed or result.rule == ConsensusRule.NO_VALID_VOTES:
         return []  # a veto or a round with no usable answer ends in NO_TRADE; paying more would not change it
     reasons: list[str] = []
     if result.disagreement_rate > config.disagreement_rate:
-        reasons.append(DISAGREEMENT)
+        reasons.append(EscalationReason.DISAGREEMENT)
     if result.confidence < config.min_confidence:
-        reasons.append(LOW_CONFIDENCE)
-    if snapshot.regime == "high_volatility":
-        reasons.append(HIGH_VOLATILITY)
+        reasons.append(EscalationReason.LOW_CONFIDENCE)
+    if snapshot.regime == Regime.HIGH_VOLATILITY:
+        reasons.append(EscalationReason.HIGH_VOLATILITY)
     if portfolio_delta_pct(result, snapshot=snapshot, portfolio=portfolio) > config.high_risk_portfolio_delta_pct:
-        reasons.append(PORTFOLIO_DELTA)
+        reasons.append(EscalationReason.PORTFOLIO_DELTA)
     return reasons
 
 
 def portfolio_delta_pct(result: ConsensusResult, *, snapshot: MarketSnapshot, portfolio: PortfolioState) -> float:
-    if result.action not in ("BUY", "SELL") or result.sizing is None or result.symbol is None:
+    if result.action not in (Action.BUY, Action.SELL) or result.sizing is None or result.symbol is None:
         return 0.0
     if portfolio.equity <= 0:
         return float("inf")

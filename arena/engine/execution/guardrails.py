@@ -8,6 +8,8 @@ from typing import Any
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.execution.sizing import SizedOrder
 from arena.engine.market.snapshot import PortfolioState
+from arena.kernel.kinds import Side
+from arena.kernel.states import TradingState
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def evaluate(config: GuardrailConfig, i: GuardrailInputs) -> list[Check]:
         _position_limit(config, i),
         Check(
             "buying_power",
-            (o.side == "sell" and not o.opens_short) or o.notional <= p.buying_power,
+            (o.side == Side.SELL and not o.opens_short) or o.notional <= p.buying_power,
             f"order ${o.notional:,.2f} vs buying power ${p.buying_power:,.2f}",
         ),
         _symbol_allowed(config, i),
@@ -84,9 +86,9 @@ def _fmt(value: float | None) -> str:
 
 def _trading_state(config: GuardrailConfig, o: SizedOrder) -> Check:
     state = config.trading_state
-    if state == "HALTED":
+    if state == TradingState.HALTED:
         return Check("trading_state", False, "trading is HALTED (kill switch)")
-    if state == "REDUCING" and not o.reduces_position:
+    if state == TradingState.REDUCING and not o.reduces_position:
         return Check("trading_state", False, "REDUCING: only orders that shrink a position are allowed")
     return Check("trading_state", True, f"trading state {state}")
 
@@ -95,7 +97,7 @@ def _position_limit(config: GuardrailConfig, i: GuardrailInputs) -> Check:
     p, o = i.portfolio, i.order
     held = p.position(i.symbol)
     current = held.market_value if held is not None else 0.0
-    after = current + o.notional if o.side == "buy" else current - o.notional
+    after = current + o.notional if o.side == Side.BUY else current - o.notional
     pct = 100.0 * abs(after) / p.equity if p.equity > 0 else float("inf")
     ok = pct <= config.max_position_pct_equity or abs(after) < abs(current)
     return Check(

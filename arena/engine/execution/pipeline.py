@@ -14,15 +14,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from arena.adapters.alpaca import broker
 from arena.engine.config.guardrails import GuardrailConfig
-from arena.engine.config.settings import Settings
 from arena.engine.execution.guardrails import Check, GuardrailInputs, evaluate
 from arena.engine.execution.order_lifecycle import check_order_transition, is_final
-from arena.engine.execution.sizing import size_order
+from arena.engine.execution.sizing import SizedOrder, size_order
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
+from arena.engine.ports import Broker, BrokerOrderView
 from arena.kernel.clock import utc_day_start
-from arena.kernel.errors import ArenaError, GiveUpAndRecord, RetryLater
+from arena.kernel.errors import ArenaError, DuplicateClientOrderId, GiveUpAndRecord, RetryLater
+from arena.kernel.states import ExecutionOutcome
 from arena.storage.models import Consensus
 from arena.storage.repositories import orders, runs
 
@@ -45,7 +45,7 @@ class ExecutionResult:
 def execute_decision(
     *,
     sessions: sessionmaker[Session],
-    settings: Settings,
+    broker: Broker,
     config: GuardrailConfig,
     decision_id: str,
     trace_id: str,
@@ -58,15 +58,62 @@ def execute_decision(
     execution_on: bool,
 ) -> ExecutionResult:
     """Run every guardrail; only when all pass (and execution is on) send exactly one order."""
-    asset = _safe(lambda: broker.get_asset(settings, symbol))
-    clock = _safe(lambda: broker.get_clock(settings))
+    sized, checks = _size_and_check(
+        sessions=sessions,
+        broker=broker,
+        config=config,
+        action=action,
+        symbol=symbol,
+        sizing=sizing,
+        confidence=confidence,
+        snapshot=snapshot,
+        portfolio=portfolio,
+    )
+    failed = [c for c in checks if not c.passed]
+    if failed:
+        outcome = ExecutionOutcome.NOT_SIZED if [c.name for c in failed] == ["size"] else ExecutionOutcome.BLOCKED
+        return ExecutionResult(outcome, checks)
+    if not execution_on:
+        shadow = {"side": sized.side, "qty": sized.qty, "status": ExecutionOutcome.SHADOW.value}
+        return ExecutionResult(ExecutionOutcome.SHADOW, checks, shadow)
+    cid = client_order_id_for(decision_id)
+    with sessions() as session, session.begin():
+        orders.create_intent(
+            session=session,
+            decision_id=decision_id,
+            trace_id=trace_id,
+            client_order_id=cid,
+            symbol=symbol,
+            side=sized.side,
+            qty=sized.qty,
+        )
+    view = submit_idempotently(
+        sessions=sessions, broker=broker, client_order_id=cid, symbol=symbol, side=sized.side, qty=sized.qty
+    )
+    return ExecutionResult(ExecutionOutcome.EXECUTED, checks, view)
+
+
+def _size_and_check(
+    *,
+    sessions: sessionmaker[Session],
+    broker: Broker,
+    config: GuardrailConfig,
+    action: str,
+    symbol: str,
+    sizing: Any,
+    confidence: float | None,
+    snapshot: MarketSnapshot,
+    portfolio: PortfolioState,
+) -> tuple[SizedOrder, list[Check]]:
+    """The order the decision asks for, and every guardrail's verdict on it (broker reads may fail: None)."""
+    asset = _safe(lambda: broker.get_asset(symbol))
+    clock = _safe(broker.get_clock)
     sym = snapshot.symbol(symbol)
-    price = sym.last_price if sym is not None else 0.0
     sized = size_order(
         action=action,
         symbol=symbol,
         sizing=sizing,
-        price=price,
+        price=sym.last_price if sym is not None else 0.0,
         portfolio=portfolio,
         fractionable=bool(asset and asset.fractionable),
     )
@@ -88,51 +135,30 @@ def execute_decision(
             llm_spend_today_usd=spend,
         ),
     )
-    failed = [c for c in checks if not c.passed]
-    if failed:
-        outcome = "not_sized" if [c.name for c in failed] == ["size"] else "blocked"
-        return ExecutionResult(outcome, checks)
-    if not execution_on:
-        return ExecutionResult("shadow", checks, {"side": sized.side, "qty": sized.qty, "status": "shadow"})
-    cid = client_order_id_for(decision_id)
-    with sessions() as session, session.begin():
-        orders.create_intent(
-            session=session,
-            decision_id=decision_id,
-            trace_id=trace_id,
-            client_order_id=cid,
-            symbol=symbol,
-            side=sized.side,
-            qty=sized.qty,
-        )
-    view = submit_idempotently(
-        sessions=sessions, settings=settings, client_order_id=cid, symbol=symbol, side=sized.side, qty=sized.qty
-    )
-    return ExecutionResult("executed", checks, view)
+    return sized, checks
 
 
 def submit_idempotently(
-    *, sessions: sessionmaker[Session], settings: Settings, client_order_id: str, symbol: str, side: str, qty: float
+    *, sessions: sessionmaker[Session], broker: Broker, client_order_id: str, symbol: str, side: str, qty: float
 ) -> dict[str, Any]:
     """Send once; on an ambiguous outcome look the order up first. Returns {client_order_id, broker_order_id, status}."""
     for attempt in range(1, SUBMIT_ATTEMPTS + 1):
         try:
             view = broker.submit_order(
-                settings,
                 client_order_id=client_order_id,
                 symbol=symbol,
                 side="buy" if side == "buy" else "sell",
                 qty=qty,
             )
             return record_view(sessions, view)
-        except broker.DuplicateClientOrderId:
-            found = _lookup(settings, client_order_id)
+        except DuplicateClientOrderId:
+            found = _lookup(broker, client_order_id)
             if found is not None:
                 return record_view(sessions, found)
             return _set_status(sessions, client_order_id, "unknown", "broker reports a duplicate it cannot show")
         except RetryLater as exc:
             log.warning("submit %s ambiguous (%s); looking it up before any retry", client_order_id, exc)
-            found = _lookup(settings, client_order_id)
+            found = _lookup(broker, client_order_id)
             if found is not None:
                 return record_view(sessions, found)
             if attempt == SUBMIT_ATTEMPTS:
@@ -142,15 +168,15 @@ def submit_idempotently(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _lookup(settings: Settings, client_order_id: str) -> broker.BrokerOrderView | None:
+def _lookup(broker: Broker, client_order_id: str) -> BrokerOrderView | None:
     try:
-        return broker.get_order_by_client_id(settings, client_order_id)
+        return broker.get_order_by_client_id(client_order_id)
     except ArenaError as exc:
         log.warning("lookup of %s failed: %s", client_order_id, exc)
         return None
 
 
-def record_view(sessions: sessionmaker[Session], view: broker.BrokerOrderView) -> dict[str, Any]:
+def record_view(sessions: sessionmaker[Session], view: BrokerOrderView) -> dict[str, Any]:
     """Apply the broker's view to our order + link rows (through the transition table)."""
     with sessions() as session, session.begin():
         row = orders.broker_order(session=session, client_order_id=view.client_order_id)

@@ -16,10 +16,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from arena.adapters.alpaca import broker
-from arena.adapters.alpaca.market_data import fetch_portfolio
-from arena.engine.config.settings import Settings
 from arena.engine.execution.order_lifecycle import FINAL, check_order_transition, is_final
+from arena.engine.ports import Broker, BrokerOrderView, MarketData
 from arena.kernel.errors import ArenaError, IllegalTransition
 from arena.storage.models import BrokerOrder
 from arena.storage.repositories import orders
@@ -37,7 +35,8 @@ class ReconcileReport:
     snapshot_id: int | None = None
 
 
-def reconcile_orders(*, sessions: sessionmaker[Session], settings: Settings) -> ReconcileReport:
+def reconcile_orders(*, sessions: sessionmaker[Session], broker: Broker, market: MarketData) -> ReconcileReport:
+    """Every open order against the broker (orders from `broker`, the account snapshot from `market`)."""
     report = ReconcileReport()
     with sessions() as session:
         pending = [(o.client_order_id, o.status) for o in orders.open_orders(session=session, final_statuses=FINAL)]
@@ -45,7 +44,7 @@ def reconcile_orders(*, sessions: sessionmaker[Session], settings: Settings) -> 
     for cid, status in pending:
         report.checked += 1
         try:
-            view = broker.get_order_by_client_id(settings, cid)
+            view = broker.get_order_by_client_id(cid)
         except ArenaError as exc:
             report.errors.append(f"{cid}: {exc}")
             continue
@@ -63,7 +62,7 @@ def reconcile_orders(*, sessions: sessionmaker[Session], settings: Settings) -> 
         if view.status != status or new_fills:
             report.updated += 1
             touched.append(cid)
-    report.snapshot_id = _snapshot(sessions, settings, touched, report)
+    report.snapshot_id = _snapshot(sessions, market, touched, report)
     log.info(
         "reconciled %d orders: %d updated, %d fills, %d flagged",
         report.checked,
@@ -74,7 +73,7 @@ def reconcile_orders(*, sessions: sessionmaker[Session], settings: Settings) -> 
     return report
 
 
-def _apply(sessions: sessionmaker[Session], view: broker.BrokerOrderView) -> int:
+def _apply(sessions: sessionmaker[Session], view: BrokerOrderView) -> int:
     with sessions() as session, session.begin():
         row = orders.broker_order(session=session, client_order_id=view.client_order_id)
         link = orders.link_for_order(session=session, client_order_id=view.client_order_id)
@@ -96,7 +95,7 @@ def _apply(sessions: sessionmaker[Session], view: broker.BrokerOrderView) -> int
         return len(fills)
 
 
-def _record_fill(session: Session, row: BrokerOrder, view: broker.BrokerOrderView) -> list[str]:
+def _record_fill(session: Session, row: BrokerOrder, view: BrokerOrderView) -> list[str]:
     old_qty = Decimal(row.filled_qty or 0)
     new_qty = Decimal(str(view.filled_qty))
     if new_qty <= old_qty or view.filled_avg_price is None:
@@ -127,11 +126,11 @@ def _flag(sessions: sessionmaker[Session], cid: str, note: str) -> None:
 
 
 def _snapshot(
-    sessions: sessionmaker[Session], settings: Settings, touched: list[str], report: ReconcileReport
+    sessions: sessionmaker[Session], market: MarketData, touched: list[str], report: ReconcileReport
 ) -> int | None:
     """Account equity and positions now; linked to the orders that changed in this pass."""
     try:
-        state = fetch_portfolio(settings)
+        state = market.portfolio()
     except ArenaError as exc:
         report.errors.append(f"account snapshot: {exc}")
         return None

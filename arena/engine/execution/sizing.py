@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 from arena.engine.decide.decision import Sizing
 from arena.engine.market.snapshot import PortfolioState
+from arena.kernel.kinds import Action, Side, SizingKind
 
 FRACTION_STEP = 0.0001
 
 
 @dataclass(frozen=True)
 class SizedOrder:
-    side: str  # buy | sell
+    side: Side
     qty: float
     price: float
     notional: float
@@ -33,16 +34,16 @@ def size_order(
 ) -> SizedOrder:
     if price <= 0:
         return SizedOrder(_side(action), 0.0, price, 0.0, False, False, "no usable price")
-    if sizing.kind == "pct_equity":
+    if sizing.kind == SizingKind.PCT_EQUITY:
         target = portfolio.equity * sizing.value / 100.0
-    elif sizing.kind == "notional_usd":
+    elif sizing.kind == SizingKind.NOTIONAL_USD:
         target = sizing.value
     else:
         target = sizing.value * price
     held = portfolio.position(symbol)
     held_qty = held.qty if held is not None else 0.0
     side = _side(action)
-    opens_short = side == "sell" and held_qty <= 0
+    opens_short = side == Side.SELL and held_qty <= 0
     raw = target / price
     qty = float(math.floor(raw))
     rule = "whole shares, rounded down"
@@ -50,11 +51,11 @@ def size_order(
         qty = math.floor(raw / FRACTION_STEP) * FRACTION_STEP
         qty = round(qty, 4)
         rule = "fractional shares, rounded down to 0.0001"
-    if side == "sell" and held_qty > 0 and qty > held_qty:
+    if side == Side.SELL and held_qty > 0 and qty > held_qty:
         qty, rule = held_qty, rule + "; capped at the shares held"
-    reduces = (side == "sell" and held_qty > 0) or (side == "buy" and held_qty < 0)
+    reduces = (side == Side.SELL and held_qty > 0) or (side == Side.BUY and held_qty < 0)
     return SizedOrder(side, qty, price, round(qty * price, 2), reduces, opens_short, rule)
 
 
-def _side(action: str) -> str:
-    return "buy" if action == "BUY" else "sell"
+def _side(action: str) -> Side:
+    return Side.BUY if action == Action.BUY else Side.SELL

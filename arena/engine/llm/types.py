@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
-Purpose = Literal["agent", "debate", "repair", "judge", "escalation"]
-Provider = Literal["openai", "openrouter"]
-CallStatus = Literal["ok", "error", "timeout"]
-CostSource = Literal["provider", "price_table", "unknown"]
+from arena.kernel.kinds import CostSource, Provider, Purpose
+from arena.kernel.states import CallStatus
+
+__all__ = ["CallStatus", "CostSource", "LLMCall", "LLMCallResult", "Provider", "Purpose"]
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class LLMCallResult:
     tokens_in: int | None = None
     tokens_out: int | None = None
     cost_usd: Decimal | None = None
-    cost_source: CostSource = "unknown"
+    cost_source: CostSource = CostSource.UNKNOWN
     error_class: str | None = None
     error_message: str | None = None
     finish_reason: str | None = None
@@ -55,4 +55,4 @@ class LLMCallResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "ok"
+        return self.status == CallStatus.OK

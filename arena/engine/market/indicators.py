@@ -111,10 +111,10 @@ def classify_regime(indicators: Indicators, *, vol_threshold_pct: float = DEFAUL
     """high_volatility when realised 20-day vol >= threshold; normal otherwise, or when vol is unknown."""
     vol = indicators.realized_vol_20d_pct
     if vol is None:
-        return RegimeVerdict("normal", "realized_vol_20d_pct unavailable (fewer than 21 bars) → normal")
+        return RegimeVerdict(Regime.NORMAL, "realized_vol_20d_pct unavailable (fewer than 21 bars) → normal")
     if vol >= vol_threshold_pct:
-        return RegimeVerdict("high_volatility", f"realized_vol_20d_pct {vol:.2f} >= {vol_threshold_pct:g}")
-    return RegimeVerdict("normal", f"realized_vol_20d_pct {vol:.2f} < {vol_threshold_pct:g}")
+        return RegimeVerdict(Regime.HIGH_VOLATILITY, f"realized_vol_20d_pct {vol:.2f} >= {vol_threshold_pct:g}")
+    return RegimeVerdict(Regime.NORMAL, f"realized_vol_20d_pct {vol:.2f} < {vol_threshold_pct:g}")
 
 
 def overall_rule(vol_threshold_pct: float) -> str:

@@ -5,11 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Regime = Literal["normal", "high_volatility"]
+from arena.kernel.kinds import PositionSide, Regime
+
+__all__ = [
+    "Bar",
+    "Indicators",
+    "MarketSnapshot",
+    "PortfolioState",
+    "Position",
+    "Regime",
+    "SymbolSnapshot",
+    "canonical_json",
+    "sha256_hex",
+]
 
 
 class Bar(BaseModel):
@@ -70,7 +82,7 @@ class Position(BaseModel):
     qty: float
     market_value: float
     avg_entry_price: float
-    side: Literal["long", "short"] = "long"
+    side: PositionSide = PositionSide.LONG
 
 
 class PortfolioState(BaseModel):

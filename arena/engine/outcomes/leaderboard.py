@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from arena.engine.outcomes.metrics import bootstrap_ci, brier, mean, rank_bands, reliability_bins
 from arena.engine.outcomes.real_account import real_account
 from arena.engine.outcomes.shadow import shadow_account
+from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow
 from arena.storage.models import DecisionScore
-from arena.storage.models.outcomes import LEADERBOARD_GROUPS, LEADERBOARD_WINDOWS
 from arena.storage.repositories import outcomes as repo
 
-WINDOWS = LEADERBOARD_WINDOWS
-GROUP_BY = LEADERBOARD_GROUPS
+WINDOWS = tuple(LeaderboardWindow)  # the windows (and groupings) the worker materialises; the kernel names them
+GROUP_BY = tuple(LeaderboardGroup)
 MIN_SAMPLE = 20
 ALL = "*"
 
@@ -67,7 +67,7 @@ def compute_leaderboard(
     min_sample: int = MIN_SAMPLE,
 ) -> dict[str, Any]:
     until = now or datetime.now(UTC)
-    since = until - timedelta(days=WINDOWS[window])
+    since = until - timedelta(days=LeaderboardWindow(window).days)
     kwargs: dict[str, Any] = {"since": since, "until": until, "market": market, "strategy": strategy}
     stats = repo.decision_stats(session=session, group_by=group_by, **kwargs)
     entries = []

@@ -11,6 +11,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from arena.kernel.kinds import Side
+
 
 def max_drawdown_pct(equity: Sequence[float]) -> float:
     """Largest peak-to-trough fall, in percent of the peak (0 when the curve never falls)."""
@@ -119,7 +121,7 @@ def fifo_realized_per_fill(fills: Sequence[FillEvent]) -> tuple[list[float], dic
     for f in fills:
         book = books.setdefault(f.symbol, deque())
         gained = 0.0
-        signed = f.qty if f.side == "buy" else -f.qty
+        signed = f.qty if f.side == Side.BUY else -f.qty
         while signed != 0 and book and (book[0].qty > 0) != (signed > 0):
             lot = book[0]
             matched = min(abs(signed), abs(lot.qty))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from arena.engine.outcomes.metrics import FillEvent, fifo_realized_per_fill, max_drawdown_pct
+from arena.kernel.kinds import ScoreSubject
 from arena.storage.models import DecisionScore, Fill, OutcomeLink, PositionSnapshot
 
 
@@ -65,7 +66,11 @@ def _buy_and_hold_pct(session: Session, since: datetime, until: datetime) -> flo
             DecisionScore.entry_price,
             DecisionScore.exit_at,
             DecisionScore.exit_price,
-        ).where(DecisionScore.subject == "consensus", DecisionScore.exit_at >= since, DecisionScore.exit_at <= until)
+        ).where(
+            DecisionScore.subject == ScoreSubject.CONSENSUS,
+            DecisionScore.exit_at >= since,
+            DecisionScore.exit_at <= until,
+        )
     ).all()
     first: dict[str, tuple[datetime, float]] = {}
     last: dict[str, tuple[datetime, float]] = {}

@@ -19,9 +19,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from arena.engine.decide.consensus import notional_usd
+from arena.engine.decide.consensus import NO_MAJORITY_RULES, notional_usd
 from arena.engine.decide.decision import HORIZON_DAYS, Sizing
 from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState
+from arena.kernel.kinds import Action, Phase, ScoreSubject, TimeHorizon
+from arena.kernel.states import RunStatus
 from arena.storage.models import (
     AgentDecision,
     AgentProfileVersion,
@@ -46,11 +48,11 @@ class ScoreReport:
 
 @dataclass(frozen=True)
 class _Pending:
-    subject: str
+    subject: ScoreSubject
     key: str
     run: ArenaRun
     decision: AgentDecision | None
-    action: str
+    action: Action
     symbol: str
     confidence: float | None
     horizon: int
@@ -131,11 +133,11 @@ def _score(
     band: float,
 ) -> DecisionScore:
     ret = (exit_bar.c / entry_price - 1.0) * 100.0
-    signed = ret if p.action == "BUY" else -ret if p.action == "SELL" else 0.0
-    hit = ret > 0 if p.action == "BUY" else ret < 0 if p.action == "SELL" else abs(ret) <= band
+    signed = ret if p.action == Action.BUY else -ret if p.action == Action.SELL else 0.0
+    hit = ret > 0 if p.action == Action.BUY else ret < 0 if p.action == Action.SELL else abs(ret) <= band
     size = (
         notional_usd(p.sizing, symbol=p.symbol, snapshot=snap, portfolio=port)
-        if p.sizing and p.action != "HOLD"
+        if p.sizing and p.action != Action.HOLD
         else 0.0
     )
     strategy = strategies.get(p.run.strategy_id) if p.run.strategy_id is not None else None
@@ -185,7 +187,9 @@ def _inputs(session: Session, run: ArenaRun) -> tuple[MarketSnapshot | None, Por
 def _unscored(session: Session, *, since: datetime) -> list[_Pending]:
     runs = {
         r.id: r
-        for r in session.scalars(select(ArenaRun).where(ArenaRun.status == "completed", ArenaRun.created_at >= since))
+        for r in session.scalars(
+            select(ArenaRun).where(ArenaRun.status == RunStatus.COMPLETED, ArenaRun.created_at >= since)
+        )
     }
     if not runs:
         return []
@@ -202,35 +206,35 @@ def _unscored(session: Session, *, since: datetime) -> list[_Pending]:
     by_run: dict[str, list[AgentDecision]] = {}
     for d in decisions:
         by_run.setdefault(d.run_id, []).append(d)
-        if ("agent", d.id) in done or d.action is None:
+        if (ScoreSubject.AGENT, d.id) in done or d.action is None:
             continue
         run = runs[d.run_id]
         out.append(
             _Pending(
-                "agent",
+                ScoreSubject.AGENT,
                 d.id,
                 run,
                 d,
-                d.action,
+                Action(d.action),
                 (d.symbols or run.symbols)[0],
                 d.confidence,
-                HORIZON_DAYS.get(d.time_horizon or "1d", 1),
+                _horizon_days(d.time_horizon),
                 Sizing.model_validate(d.sizing) if d.sizing else None,
                 float(d.cost_usd) if d.cost_usd is not None else None,
             )
         )
     for c in session.scalars(select(Consensus).where(Consensus.run_id.in_(runs))):
         run = runs[c.run_id]
-        horizon = HORIZON_DAYS.get(_horizon(by_run.get(run.id, []), c.final_action), 1)
+        horizon = _horizon_days(_horizon(by_run.get(run.id, []), c.final_action))
         cost = float(run.cost_usd) if run.cost_usd is not None else None
-        if c.final_action in ("BUY", "SELL", "HOLD") and ("consensus", run.id) not in done:
+        if c.final_action in set(Action) and (ScoreSubject.CONSENSUS, run.id) not in done:
             out.append(
                 _Pending(
-                    "consensus",
+                    ScoreSubject.CONSENSUS,
                     run.id,
                     run,
                     None,
-                    c.final_action,
+                    Action(c.final_action),
                     c.symbol or run.symbols[0],
                     c.confidence,
                     horizon,
@@ -239,33 +243,48 @@ def _unscored(session: Session, *, since: datetime) -> list[_Pending]:
                 )
             )
         cheap = _cheap_choice(c, by_run.get(run.id, []))
-        if c.escalated and cheap is not None and ("cheap_consensus", run.id) not in done:
+        if c.escalated and cheap is not None and (ScoreSubject.CHEAP_CONSENSUS, run.id) not in done:
             action, symbol, sizing, conf = cheap
             out.append(
                 _Pending(
-                    "cheap_consensus", run.id, run, None, action, symbol or run.symbols[0], conf, horizon, sizing, None
+                    ScoreSubject.CHEAP_CONSENSUS,
+                    run.id,
+                    run,
+                    None,
+                    action,
+                    symbol or run.symbols[0],
+                    conf,
+                    horizon,
+                    sizing,
+                    None,
                 )
             )
     return out
 
 
+def _horizon_days(horizon: str | None) -> int:
+    """Trading days until a decision is judged; an unknown or missing horizon counts as one day."""
+    return HORIZON_DAYS.get(TimeHorizon(horizon), 1) if horizon in set(TimeHorizon) else 1
+
+
 def _horizon(decisions: list[AgentDecision], action: str) -> str:
-    return next((d.time_horizon for d in decisions if d.action == action and d.time_horizon), "1d")
+    return next((d.time_horizon for d in decisions if d.action == action and d.time_horizon), TimeHorizon.ONE_DAY)
 
 
 def _cheap_choice(
     c: Consensus, decisions: list[AgentDecision]
-) -> tuple[str, str | None, Sizing | None, float | None] | None:
+) -> tuple[Action, str | None, Sizing | None, float | None] | None:
     """What the cheap round alone would have done: its winning option (NO_TRADE when it had none → not scored)."""
     cheap = c.trace.get("cheap", {}) if isinstance(c.trace, dict) else {}
     winner = cheap.get("winner")
-    if not winner or cheap.get("rule") in ("tie", "risk_veto", "no_valid_votes"):
+    if not winner or cheap.get("rule") in NO_MAJORITY_RULES:
         return None
-    action, _, symbol = str(winner).partition(":")
+    option, _, symbol = str(winner).partition(":")
+    action = Action(option)
     votes = [
         d
         for d in decisions
-        if d.phase in ("cheap", "debate")
+        if d.phase in (Phase.CHEAP, Phase.DEBATE)
         and d.action == action
         and (not symbol or (d.symbols and d.symbols[0] == symbol))
     ]

@@ -12,13 +12,14 @@ from datetime import date
 from typing import Any
 
 from arena.engine.outcomes.metrics import max_drawdown_pct, sharpe, win_rate
+from arena.kernel.kinds import Action
 from arena.storage.models import DecisionScore
 
 SHADOW_START_USD = 100_000.0
 
 
 def shadow_account(scores: Sequence[DecisionScore]) -> dict[str, Any]:
-    trades = [s for s in scores if s.action in ("BUY", "SELL")]
+    trades = [s for s in scores if s.action in (Action.BUY, Action.SELL)]
     by_day: dict[date, float] = {}
     for t in trades:
         by_day[t.exit_at.date()] = by_day.get(t.exit_at.date(), 0.0) + t.pnl_usd

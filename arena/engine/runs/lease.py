@@ -16,17 +16,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from arena.kernel.ids import WorkerId
+from arena.kernel.states import WorkerRole
+from arena.storage.models.operations import HOSTNAME_LENGTH, WORKER_ID_LENGTH
 from arena.storage.repositories import worker as repo
 
 LEASE_NAME = "scheduler"
 WORKER_PREFIX = "worker:"  # every worker id starts with it; runs of `python -m arena run` carry "cli"
-ROLES = ("starting", "standby", "active", "stopping", "stopped")
+HOST_IN_WORKER_ID = 30  # leaves room for the prefix, a pid and the random suffix within WORKER_ID_LENGTH
 
 
-def new_worker_id() -> str:
-    """`worker:<host>:<pid>:<random>` (≤ 64 chars): unique per process, readable in the dashboard."""
-    host = socket.gethostname().split(".")[0][:30] or "host"
-    return f"{WORKER_PREFIX}{host}:{os.getpid()}:{secrets.token_hex(3)}"
+def new_worker_id() -> WorkerId:
+    """`worker:<host>:<pid>:<random>` (≤ WORKER_ID_LENGTH chars): unique per process, readable in the dashboard."""
+    host = socket.gethostname().split(".")[0][:HOST_IN_WORKER_ID] or "host"
+    worker_id = f"{WORKER_PREFIX}{host}:{os.getpid()}:{secrets.token_hex(3)}"
+    assert len(worker_id) <= WORKER_ID_LENGTH
+    return WorkerId(worker_id)
 
 
 def try_acquire(
@@ -57,14 +62,16 @@ def holder(*, sessions: sessionmaker[Session], name: str = LEASE_NAME) -> tuple[
 
 def beat(*, sessions: sessionmaker[Session], worker_id: str, role: str, detail: dict[str, Any]) -> None:
     """Write this worker's heartbeat row; `detail` (JSON) is what the dashboard shows beside the role."""
-    if role not in ROLES:
-        raise ValueError(f"unknown worker role {role!r}")
+    try:
+        known = WorkerRole(role)
+    except ValueError:
+        raise ValueError(f"unknown worker role {role!r}") from None
     with sessions() as session, session.begin():
         repo.record_heartbeat(
             session=session,
             worker_id=worker_id,
-            hostname=socket.gethostname()[:128],
+            hostname=socket.gethostname()[:HOSTNAME_LENGTH],
             pid=os.getpid(),
-            role=role,
+            role=known,
             detail=json.dumps(detail, sort_keys=True, default=str),
         )

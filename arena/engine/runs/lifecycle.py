@@ -1,19 +1,10 @@
-"""Run lifecycle as one transition table; an illegal move is an error, never a silent overwrite."""
+"""Run lifecycle: the one transition table (kept in the kernel so storage enforces it too); an illegal move is an
+error, never a silent overwrite."""
 
 from __future__ import annotations
 
-from arena.kernel.errors import IllegalTransition
+from arena.kernel.lifecycles import FINAL_RUN_STATUSES, RUN_TRANSITIONS, check_run_transition
 
-RUN_TRANSITIONS: dict[str, frozenset[str]] = {
-    "queued": frozenset({"running", "failed", "abandoned"}),
-    "running": frozenset({"completed", "failed", "abandoned"}),
-    "completed": frozenset(),
-    "failed": frozenset(),
-    "abandoned": frozenset(),
-}
-FINAL_RUN_STATUSES = frozenset(s for s, nxt in RUN_TRANSITIONS.items() if not nxt)
+RUN_ERROR_MAX_CHARS = 500  # what a failed or abandoned run keeps of its reason (`ai_arena_runs.error`)
 
-
-def check_run_transition(current: str, target: str) -> None:
-    if target not in RUN_TRANSITIONS.get(current, frozenset()):
-        raise IllegalTransition(f"run cannot go from {current} to {target}")
+__all__ = ["FINAL_RUN_STATUSES", "RUN_ERROR_MAX_CHARS", "RUN_TRANSITIONS", "check_run_transition"]

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.runs.lease import LEASE_NAME, WORKER_PREFIX
-from arena.engine.runs.lifecycle import check_run_transition
+from arena.engine.runs.lifecycle import RUN_ERROR_MAX_CHARS
 from arena.kernel.clock import utcnow
+from arena.kernel.ids import RunId
+from arena.kernel.lifecycles import RUN_TRANSITIONS
+from arena.kernel.states import RunStatus
 from arena.storage.models import ArenaRun
 from arena.storage.repositories import queue as repo
 from arena.storage.repositories import runs
@@ -26,16 +29,19 @@ log = logging.getLogger("arena.queue")
 @dataclass(frozen=True)
 class Claim:
     request_id: int
-    run_id: str
+    run_id: RunId
 
 
 @dataclass
 class Recovery:
     """What a worker cleaned up when it took the lease over."""
 
-    abandoned: list[str] = field(default_factory=list)
-    requeued: list[str] = field(default_factory=list)
-    closed: list[str] = field(default_factory=list)
+    abandoned: list[RunId] = field(default_factory=list)
+    requeued: list[RunId] = field(default_factory=list)
+    closed: list[RunId] = field(default_factory=list)
+
+
+ABANDONABLE = frozenset(s for s, allowed in RUN_TRANSITIONS.items() if RunStatus.ABANDONED in allowed)
 
 
 def claim_next(
@@ -48,7 +54,7 @@ def claim_next(
             if repo.claim_request(
                 session=session, request_id=request.id, worker_id=worker_id, now=now, lease_name=lease_name
             ):
-                return Claim(request.id, request.run_id)
+                return Claim(request.id, RunId(request.run_id))
     return None
 
 
@@ -71,15 +77,14 @@ def abandon(*, sessions: sessionmaker[Session], run_id: str, reason: str) -> boo
 
 def _abandon(session: Session, run_id: str, reason: str) -> bool:
     run = session.get(ArenaRun, run_id)
-    if run is None or run.status not in ("queued", "running"):
+    if run is None or run.status not in ABANDONABLE:
         return False
-    check_run_transition(run.status, "abandoned")
     moved = runs.move_run(
         session=session,
         run_id=run_id,
         from_status=run.status,
-        to_status="abandoned",
-        values={"error": reason[:500], "finished_at": utcnow()},
+        to_status=RunStatus.ABANDONED,
+        values={"error": reason[:RUN_ERROR_MAX_CHARS], "finished_at": utcnow()},
     )
     if moved:
         repo.finish_request(session=session, run_id=run_id)
@@ -99,19 +104,19 @@ def recover_after_takeover(*, sessions: sessionmaker[Session], worker_id: str) -
             session=session, worker_id=worker_id, worker_prefix=WORKER_PREFIX
         ):
             if _abandon(session, run_id, f"worker {owner} lost its lease"):
-                out.abandoned.append(run_id)
+                out.abandoned.append(RunId(run_id))
         for run_id in repo.unstarted_scheduled_runs(session=session):
             if _abandon(
                 session, run_id, "scheduled cycle interrupted: its worker lost the lease before the run started"
             ):
-                out.abandoned.append(run_id)
+                out.abandoned.append(RunId(run_id))
         for run_id, status, claimer in repo.claims_not_by(session=session, worker_id=worker_id):
-            if status == "queued":
+            if status == RunStatus.QUEUED:
                 repo.requeue_request(session=session, run_id=run_id, claimed_by=claimer)
-                out.requeued.append(run_id)
+                out.requeued.append(RunId(run_id))
             else:
                 repo.finish_request(session=session, run_id=run_id)
-                out.closed.append(run_id)
+                out.closed.append(RunId(run_id))
     if out.abandoned or out.requeued or out.closed:
         log.warning(
             "took over: %d stale run(s) abandoned, %d request(s) requeued, %d closed",

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from arena.adapters.alpaca.market_data import normalize_symbols
 from arena.engine.config.settings import Settings
 from arena.engine.decide.agents import AgentSpec
 from arena.engine.llm.types import Provider
+from arena.engine.market.symbols import normalize_symbols
 from arena.kernel.errors import ConfigurationError, InvalidRequestError
 from arena.storage.models import AgentProfile, AgentProfileVersion
 from arena.storage.repositories.profiles import current_profiles
@@ -69,7 +69,7 @@ def plan_run(
 
 
 def to_spec(profile: AgentProfile, version: AgentProfileVersion) -> AgentSpec:
-    provider: Provider = "openai" if version.provider == "openai" else "openrouter"
+    provider = Provider.OPENAI if version.provider == Provider.OPENAI else Provider.OPENROUTER
     return AgentSpec(
         name=profile.name,
         version_id=version.id,

@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,35 +16,16 @@ from arena.engine.config.settings import Settings
 from arena.engine.decide.agents import AgentOutcome, AgentSpec, CallIds, Gateway
 from arena.engine.decide.coordinator import ArenaCoordinator, CoordinatorResult
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState, canonical_json, sha256_hex
+from arena.engine.ports import Broker, MarketData
 from arena.engine.runs.request import plan_run
 from arena.kernel.clock import utc_day_start, utcnow
 from arena.kernel.errors import ArenaError
+from arena.kernel.kinds import FinalAction
+from arena.kernel.states import ExecutionOutcome, RunStatus
 from arena.storage.models import AgentDecision, AgentProfileVersion, ArenaRun, Consensus
 from arena.storage.repositories import budget, runs
 
 log = logging.getLogger("arena.run")
-
-
-class MarketSource(Protocol):
-    def snapshot(self, symbols: list[str], *, vol_threshold_pct: float) -> MarketSnapshot: ...
-    def portfolio(self) -> PortfolioState: ...
-
-
-class AlpacaMarketSource:
-    """Market data and portfolio from Alpaca (through the one adapter that imports alpaca-py)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def snapshot(self, symbols: list[str], *, vol_threshold_pct: float) -> MarketSnapshot:
-        from arena.adapters.alpaca.market_data import fetch_market_snapshot
-
-        return fetch_market_snapshot(self.settings, symbols, vol_threshold_pct=vol_threshold_pct)
-
-    def portfolio(self) -> PortfolioState:
-        from arena.adapters.alpaca.market_data import fetch_portfolio
-
-        return fetch_portfolio(self.settings)
 
 
 @dataclass(frozen=True)
@@ -66,20 +47,18 @@ def start_run(
     strategy_id: int | None = None,
     cycle_id: str | None = None,
     requested_by: str = "operator",
-    verify_symbols: bool = False,
+    verify_with: Broker | None = None,
 ) -> StartedRun:
     """Validate (raising before anything is written) and record a queued run.
 
-    With `verify_symbols`, every symbol is looked up at the broker first, so an unknown ticker is a clear
+    With `verify_with` (a broker), every symbol is looked up there first, so an unknown ticker is a clear
     request error instead of a failed run. Nothing is written while the broker is asked (no lock held).
     """
     with sessions() as session:
         plan = plan_run(session=session, settings=settings, symbols=symbols, agents=agents, mode=mode)
-    if verify_symbols:
-        from arena.adapters.alpaca.broker import get_asset
-
+    if verify_with is not None:
         for symbol in plan.symbols:
-            get_asset(settings, symbol)
+            verify_with.get_asset(symbol)
     # the run records names only; the profile versions are resolved again when it executes
     with sessions() as session, session.begin():
         run = runs.create_run(
@@ -97,71 +76,114 @@ def start_run(
         return StartedRun(run.id, run.trace_id, run.status)
 
 
+@dataclass(frozen=True)
+class _ClaimedRun:
+    """A run just moved queued → running, with what executing it needs."""
+
+    run_id: str
+    trace_id: str
+    cycle_id: str | None
+    symbols: list[str]
+    mode: str
+    agents: list[str] | None
+    config: GuardrailConfig
+
+
+@dataclass(frozen=True)
+class _Decided:
+    snapshot: MarketSnapshot
+    portfolio: PortfolioState
+    result: CoordinatorResult
+
+
 async def execute_run(
     *,
     sessions: sessionmaker[Session],
     settings: Settings,
     gateway: Gateway,
-    market: MarketSource,
+    market: MarketData,
+    broker: Broker,
     run_id: str,
     worker_id: str = "cli",
 ) -> str:
     """Carry a queued run to completed/failed; returns the final status. A fault is recorded, not raised."""
     gateway.preload()  # litellm's import blocks for seconds: pay it before the run's and agents' clocks start
     started = time.monotonic()
+    claimed = _claim(sessions, run_id, worker_id)
+    try:
+        decided = await _decide(sessions=sessions, settings=settings, gateway=gateway, market=market, run=claimed)
+    except Exception as exc:  # the run is recorded as failed with the reason; nothing is left "running"
+        reason = f"{exc.__class__.__name__}: {exc}"[:500]
+        log.warning("run %s failed: %s", run_id, reason)
+        _finish_failed(sessions, run_id, reason, started)
+        return RunStatus.FAILED
+    result = decided.result
+    decision_id = _record_result(sessions, run_id, claimed.trace_id, result)
+    if result.final.action in (FinalAction.BUY, FinalAction.SELL):
+        await asyncio.to_thread(
+            _execute,
+            sessions=sessions,
+            settings=settings,
+            broker=broker,
+            run=claimed,
+            decision_id=decision_id,
+            decided=decided,
+        )
+    _complete(sessions, run_id, result, started)
+    log.info("run %s completed: %s (escalated=%s)", run_id, result.final.action, result.escalated)
+    return RunStatus.COMPLETED
+
+
+def _claim(sessions: sessionmaker[Session], run_id: str, worker_id: str) -> _ClaimedRun:
+    """queued → running, or ArenaError when another worker claimed or finished it first."""
     with sessions() as session, session.begin():
         if not runs.move_run(
             session=session,
             run_id=run_id,
-            from_status="queued",
-            to_status="running",
+            from_status=RunStatus.QUEUED,
+            to_status=RunStatus.RUNNING,
             values={"started_at": utcnow(), "worker_id": worker_id},
         ):
             raise ArenaError(f"run {run_id} is not queued (already claimed or finished)")
         run = session.get(ArenaRun, run_id)
         assert run is not None
-        trace_id, cycle_id, symbols, mode, agents = (
-            run.trace_id,
-            run.cycle_id,
-            run.symbols,
-            run.mode,
-            run.requested_agents,
+        return _ClaimedRun(
+            run_id=run_id,
+            trace_id=run.trace_id,
+            cycle_id=run.cycle_id,
+            symbols=run.symbols,
+            mode=run.mode,
+            agents=run.requested_agents,
+            config=load_config(session=session),
         )
-        config = load_config(session=session)
-    try:
-        with sessions() as session:
-            plan = plan_run(session=session, settings=settings, symbols=symbols, agents=agents, mode=mode)
-        snapshot = await asyncio.to_thread(market.snapshot, plan.symbols, vol_threshold_pct=config.vol_threshold_pct)
-        portfolio = await asyncio.to_thread(market.portfolio)
-        input_hash = _store_inputs(sessions, run_id, snapshot, portfolio, plan.symbols)
-        coordinator = ArenaCoordinator(
-            gateway=gateway,
-            config=config,
-            budget_check=_budget_checker(sessions),
-            claim_power_call=_power_claimer(sessions, config),
-        )
-        result = await coordinator.run(
-            ids=CallIds(trace_id, run_id, cycle_id, input_hash),
-            cheap=plan.cheap,
-            power=plan.power,
-            snapshot=snapshot,
-            portfolio=portfolio,
-            universe=plan.symbols,
-            mode=plan.mode,
-        )
-    except Exception as exc:  # the run is recorded as failed with the reason; nothing is left "running"
-        reason = f"{exc.__class__.__name__}: {exc}"[:500]
-        log.warning("run %s failed: %s", run_id, reason)
-        _finish_failed(sessions, run_id, reason, started)
-        return "failed"
-    decision_id = _record_result(sessions, run_id, trace_id, result)
-    if result.final.action in ("BUY", "SELL"):
-        await asyncio.to_thread(
-            _execute, sessions, settings, config, run_id, trace_id, decision_id, result, snapshot, portfolio
-        )
-    _complete(sessions, run_id, result, started)
-    log.info("run %s completed: %s (escalated=%s)", run_id, result.final.action, result.escalated)
-    return "completed"
+
+
+async def _decide(
+    *, sessions: sessionmaker[Session], settings: Settings, gateway: Gateway, market: MarketData, run: _ClaimedRun
+) -> _Decided:
+    """Plan again (profiles may have changed), read the market, store the inputs, and let the agents decide."""
+    config = run.config
+    with sessions() as session:
+        plan = plan_run(session=session, settings=settings, symbols=run.symbols, agents=run.agents, mode=run.mode)
+    snapshot = await asyncio.to_thread(market.snapshot, plan.symbols, vol_threshold_pct=config.vol_threshold_pct)
+    portfolio = await asyncio.to_thread(market.portfolio)
+    input_hash = _store_inputs(sessions, run.run_id, snapshot, portfolio, plan.symbols)
+    coordinator = ArenaCoordinator(
+        gateway=gateway,
+        config=config,
+        budget_check=_budget_checker(sessions),
+        claim_power_call=_power_claimer(sessions, config),
+    )
+    result = await coordinator.run(
+        ids=CallIds(run.trace_id, run.run_id, run.cycle_id, input_hash),
+        cheap=plan.cheap,
+        power=plan.power,
+        snapshot=snapshot,
+        portfolio=portfolio,
+        universe=plan.symbols,
+        mode=plan.mode,
+    )
+    return _Decided(snapshot=snapshot, portfolio=portfolio, result=result)
 
 
 def _store_inputs(
@@ -280,44 +302,43 @@ def _record_result(sessions: sessionmaker[Session], run_id: str, trace_id: str, 
 
 
 def _execute(
+    *,
     sessions: sessionmaker[Session],
     settings: Settings,
-    config: GuardrailConfig,
-    run_id: str,
-    trace_id: str,
+    broker: Broker,
+    run: _ClaimedRun,
     decision_id: str,
-    result: CoordinatorResult,
-    snapshot: MarketSnapshot,
-    portfolio: PortfolioState,
+    decided: _Decided,
 ) -> None:
     """Guardrails and (when allowed) the order; an unexpected fault is recorded as a failed check, not lost."""
     from arena.engine.execution.guardrails import Check
     from arena.engine.execution.pipeline import ExecutionResult, execute_decision, store_outcome
 
-    final = result.final
+    final = decided.result.final
     assert final.symbol is not None and final.sizing is not None
     with sessions() as session:
-        run = session.get(ArenaRun, run_id)
-        execution_on = run is not None and run.execution_mode == "on" and settings.execution_enabled
+        row = session.get(ArenaRun, run.run_id)
+        execution_on = row is not None and row.execution_mode == "on" and settings.execution_enabled
     try:
         outcome = execute_decision(
             sessions=sessions,
-            settings=settings,
-            config=config,
+            broker=broker,
+            config=run.config,
             decision_id=decision_id,
-            trace_id=trace_id,
+            trace_id=run.trace_id,
             action=final.action,
             symbol=final.symbol,
             sizing=final.sizing,
             confidence=final.confidence,
-            snapshot=snapshot,
-            portfolio=portfolio,
+            snapshot=decided.snapshot,
+            portfolio=decided.portfolio,
             execution_on=execution_on,
         )
     except Exception as exc:
         log.exception("execution of decision %s failed", decision_id)
-        outcome = ExecutionResult("blocked", [Check("execution", False, f"{exc.__class__.__name__}: {exc}"[:300])])
-    store_outcome(sessions=sessions, run_id=run_id, result=outcome)
+        failed = Check("execution", False, f"{exc.__class__.__name__}: {exc}"[:300])
+        outcome = ExecutionResult(ExecutionOutcome.BLOCKED, [failed])
+    store_outcome(sessions=sessions, run_id=run.run_id, result=outcome)
 
 
 def _complete(sessions: sessionmaker[Session], run_id: str, result: CoordinatorResult, started: float) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import sys
+from typing import Any
 
 from arena.bootstrap.database import Database
 from arena.engine.config.profiles import starting_profiles
@@ -40,11 +42,13 @@ def _split(value: str | None) -> list[str] | None:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
-    from arena.engine.runs.service import AlpacaMarketSource, execute_run, start_run
+    from arena.bootstrap.services import build_services
+    from arena.engine.runs.service import execute_run, start_run
 
     symbols = _split(args.symbols)
     if not symbols:
         raise InvalidRequestError("--symbols names no symbol", field="symbols")
+    services = build_services(settings, db)
     started = start_run(
         sessions=db.sessions,
         settings=settings,
@@ -54,7 +58,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         trigger="cli",
         enqueue=args.enqueue,
         requested_by="cli",
-        verify_symbols=True,
+        verify_with=services.broker,
     )
     if args.enqueue:
         if args.json:
@@ -62,25 +66,20 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         else:
             print(started.run_id)
         return 0
-    from arena.adapters.llm.gateway import LLMGateway
-    from arena.adapters.llm.prices import PriceTable
-    from arena.engine.llm.telemetry import DatabaseTelemetrySink
-
-    gateway = LLMGateway(
-        settings, prices=PriceTable.load(settings.price_table_path), sink=DatabaseTelemetrySink(db.sessions)
-    )
     asyncio.run(
         execute_run(
             sessions=db.sessions,
             settings=settings,
-            gateway=gateway,
-            market=AlpacaMarketSource(settings),
+            gateway=services.gateway,
+            market=services.market,
+            broker=services.broker,
             run_id=started.run_id,
         )
     )
     with db.sessions() as session:
-        summary = run_summary(session=session, run_id=started.run_id)
-    assert summary is not None
+        found = run_summary(session=session, run_id=started.run_id)
+    assert found is not None
+    summary = _as_dict(found)
     if args.json:
         print(json.dumps(summary, default=str))
     else:
@@ -91,7 +90,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     return 0
 
 
-def _print_human(summary: dict[str, object]) -> None:
+def _as_dict(summary: object) -> dict[str, Any]:
+    """The run summary as the JSON object DESIGN §2 names (a read model dataclass, or already a dict)."""
+    if dataclasses.is_dataclass(summary) and not isinstance(summary, type):
+        return dataclasses.asdict(summary)
+    assert isinstance(summary, dict)
+    return summary
+
+
+def _print_human(summary: dict[str, Any]) -> None:
     print(
         f"run {summary['run_id']} {summary['status']}: {summary['final_action']} "
         f"(escalated={summary['escalated']}, cost=${summary['cost_usd']}, trace {summary['trace_id']})"
@@ -110,12 +117,13 @@ def _print_human(summary: dict[str, object]) -> None:
 def cmd_reconcile(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     from dataclasses import asdict
 
+    from arena.bootstrap.services import build_broker, build_market_data
     from arena.engine.execution.reconcile import reconcile_orders
     from arena.kernel.errors import ConfigurationError
 
     if not settings.broker_configured:
         raise ConfigurationError("reconciliation needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
-    report = reconcile_orders(sessions=db.sessions, settings=settings)
+    report = reconcile_orders(sessions=db.sessions, broker=build_broker(settings), market=build_market_data(settings))
     if args.json:
         print(json.dumps(asdict(report)))
     else:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from typing import Any
+
+from sqlalchemy import MetaData, inspect
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -16,3 +18,17 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def assigned_before(row: Base, key: str) -> Any:
+    """The value `key` holds before an assignment now being validated; None on a row being built.
+
+    A stored row whose attribute is expired is refreshed first, so a status change is always checked against
+    what the database holds.
+    """
+    state = inspect(row)
+    if key in state.dict:
+        return state.dict[key]
+    if state.persistent:
+        return getattr(row, key)
+    return None

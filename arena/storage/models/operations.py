@@ -9,8 +9,14 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arena.kernel.clock import utcnow
+from arena.kernel.kinds import RunMode, ScheduleKind
+from arena.kernel.states import RequestState, check_in
 from arena.storage.models.base import Base
 from arena.storage.types import UTCDateTime
+
+REQUESTED_BY_LENGTH = 64  # ai_run_requests.requested_by
+WORKER_ID_LENGTH = 64  # ai_worker_heartbeats.worker_id, ai_run_requests.claimed_by, ai_worker_lease.holder
+HOSTNAME_LENGTH = 128  # ai_worker_heartbeats.hostname
 
 
 class RunRequest(Base):
@@ -18,15 +24,15 @@ class RunRequest(Base):
 
     __tablename__ = "ai_run_requests"
     __table_args__ = (
-        CheckConstraint("state IN ('queued', 'claimed', 'done')", name="state"),
+        CheckConstraint(check_in("state", RequestState), name="state"),
         Index("ix_run_requests_state_created", "state", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("ai_arena_runs.id", ondelete="CASCADE"), unique=True)
-    state: Mapped[str] = mapped_column(String(16), default="queued")
-    requested_by: Mapped[str] = mapped_column(String(64), default="operator")
-    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default=RequestState.QUEUED)
+    requested_by: Mapped[str] = mapped_column(String(REQUESTED_BY_LENGTH), default="operator")
+    claimed_by: Mapped[str | None] = mapped_column(String(WORKER_ID_LENGTH), nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -36,8 +42,8 @@ class Strategy(Base):
 
     __tablename__ = "ai_strategies"
     __table_args__ = (
-        CheckConstraint("mode IN ('competition', 'debate')", name="mode"),
-        CheckConstraint("schedule_kind IN ('cron', 'interval')", name="schedule_kind"),
+        CheckConstraint(check_in("mode", RunMode), name="mode"),
+        CheckConstraint(check_in("schedule_kind", ScheduleKind), name="schedule_kind"),
         CheckConstraint("interval_seconds IS NULL OR interval_seconds >= 10", name="interval"),
     )
 
@@ -46,7 +52,7 @@ class Strategy(Base):
     market: Mapped[str] = mapped_column(String(32), default="us_equities")
     symbols: Mapped[list[str]] = mapped_column(JSON)
     agents: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
-    mode: Mapped[str] = mapped_column(String(16), default="competition")
+    mode: Mapped[str] = mapped_column(String(16), default=RunMode.COMPETITION)
     schedule_kind: Mapped[str] = mapped_column(String(16))
     cron: Mapped[str | None] = mapped_column(String(64), nullable=True)
     interval_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -88,7 +94,7 @@ class WorkerLease(Base):
     __tablename__ = "ai_worker_lease"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    holder: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    holder: Mapped[str | None] = mapped_column(String(WORKER_ID_LENGTH), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     acquired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -98,8 +104,8 @@ class WorkerHeartbeat(Base):
 
     __tablename__ = "ai_worker_heartbeats"
 
-    worker_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    hostname: Mapped[str] = mapped_column(String(128))
+    worker_id: Mapped[str] = mapped_column(String(WORKER_ID_LENGTH), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(HOSTNAME_LENGTH))
     pid: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)

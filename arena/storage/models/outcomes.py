@@ -9,11 +9,10 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arena.kernel.clock import utcnow
+from arena.kernel.kinds import Action, LeaderboardGroup, LeaderboardWindow, ScoreSubject
+from arena.kernel.states import check_in
 from arena.storage.models.base import Base
 from arena.storage.types import UTCDateTime
-
-LEADERBOARD_WINDOWS: dict[str, int] = {"7d": 7, "30d": 30, "90d": 90}  # window name → days
-LEADERBOARD_GROUPS = ("profile", "model", "prompt")
 
 
 class DecisionScore(Base):
@@ -26,8 +25,8 @@ class DecisionScore(Base):
     __tablename__ = "ai_decision_scores"
     __table_args__ = (
         UniqueConstraint("subject", "subject_key", name="uq_score_subject"),
-        CheckConstraint("subject IN ('agent', 'consensus', 'cheap_consensus')", name="subject"),
-        CheckConstraint("action IN ('BUY', 'SELL', 'HOLD')", name="action"),
+        CheckConstraint(check_in("subject", ScoreSubject), name="subject"),
+        CheckConstraint(check_in("action", Action), name="action"),
         CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)", name="confidence"),
         Index("ix_scores_entry", "entry_at"),
         Index("ix_scores_profile_entry", "profile_version_id", "entry_at"),
@@ -72,8 +71,8 @@ class LeaderboardSnapshot(Base):
     __tablename__ = "ai_leaderboard_snapshots"
     __table_args__ = (
         UniqueConstraint("time_window", "group_by", "market", "strategy", name="uq_leaderboard_key"),
-        CheckConstraint("time_window IN ('7d', '30d', '90d')", name="time_window"),
-        CheckConstraint("group_by IN ('profile', 'model', 'prompt')", name="group_by"),
+        CheckConstraint(check_in("time_window", LeaderboardWindow), name="time_window"),
+        CheckConstraint(check_in("group_by", LeaderboardGroup), name="group_by"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

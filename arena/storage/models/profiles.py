@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from arena.kernel.clock import utcnow
+from arena.kernel.kinds import ProfileMode, Provider
+from arena.kernel.states import check_in
 from arena.storage.models.base import Base
 from arena.storage.types import UTCDateTime
 
@@ -47,8 +49,8 @@ class AgentProfileVersion(Base):
     __tablename__ = "ai_agent_profile_versions"
     __table_args__ = (
         UniqueConstraint("profile_id", "version", name="uq_profile_version"),
-        CheckConstraint("provider IN ('openai', 'openrouter')", name="provider"),
-        CheckConstraint("mode IN ('cheap_first', 'escalation_only')", name="mode"),
+        CheckConstraint(check_in("provider", Provider), name="provider"),
+        CheckConstraint(check_in("mode", ProfileMode), name="mode"),
         CheckConstraint("temperature >= 0 AND temperature <= 2", name="temperature"),
         CheckConstraint("max_tokens > 0", name="max_tokens"),
         CheckConstraint("timeout_s > 0", name="timeout"),

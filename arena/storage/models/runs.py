@@ -18,27 +18,22 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from arena.kernel.clock import utcnow
 from arena.kernel.ids import new_id
-from arena.storage.models.base import Base
+from arena.kernel.kinds import Action, ExecutionMode, FinalAction, Phase, RunMode, SnapshotKind, Trigger
+from arena.kernel.lifecycles import check_run_transition
+from arena.kernel.states import AgentStatus, ExecutionOutcome, RunStatus, check_in
+from arena.storage.models.base import Base, assigned_before
 from arena.storage.types import UTCDateTime
-
-RUN_STATUSES = ("queued", "running", "completed", "failed", "abandoned")
-AGENT_ACTIONS = ("BUY", "SELL", "HOLD")
-FINAL_ACTIONS = ("BUY", "SELL", "HOLD", "NO_TRADE")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Snapshot(Base):
     """Canonical JSON of a market, universe or portfolio snapshot, stored once per sha256."""
 
     __tablename__ = "ai_snapshots"
-    __table_args__ = (CheckConstraint("kind IN ('market', 'universe', 'portfolio')", name="kind"),)
+    __table_args__ = (CheckConstraint(check_in("kind", SnapshotKind), name="kind"),)
 
     hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -51,10 +46,10 @@ class ArenaRun(Base):
 
     __tablename__ = "ai_arena_runs"
     __table_args__ = (
-        CheckConstraint(_in("status", RUN_STATUSES), name="status"),
-        CheckConstraint("trigger IN ('manual', 'schedule', 'api', 'cli')", name="trigger"),
-        CheckConstraint("mode IN ('competition', 'debate')", name="mode"),
-        CheckConstraint(f"final_action IS NULL OR {_in('final_action', FINAL_ACTIONS)}", name="final_action"),
+        CheckConstraint(check_in("status", RunStatus), name="status"),
+        CheckConstraint(check_in("trigger", Trigger), name="trigger"),
+        CheckConstraint(check_in("mode", RunMode), name="mode"),
+        CheckConstraint(f"final_action IS NULL OR {check_in('final_action', FinalAction)}", name="final_action"),
         Index("ix_runs_created_id", "created_at", "id"),
         Index("ix_runs_status", "status"),
         Index("ix_runs_strategy_created", "strategy_id", "created_at"),
@@ -63,10 +58,10 @@ class ArenaRun(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     trace_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_id)
     cycle_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.QUEUED)
     trigger: Mapped[str] = mapped_column(String(16))
     strategy_id: Mapped[int | None] = mapped_column(ForeignKey("ai_strategies.id"), nullable=True)
-    mode: Mapped[str] = mapped_column(String(16), default="competition")
+    mode: Mapped[str] = mapped_column(String(16), default=RunMode.COMPETITION)
     symbols: Mapped[list[str]] = mapped_column(JSON)
     requested_agents: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     market_snapshot_hash: Mapped[str | None] = mapped_column(ForeignKey("ai_snapshots.hash"), nullable=True)
@@ -75,7 +70,7 @@ class ArenaRun(Base):
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     escalation_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     final_action: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    execution_mode: Mapped[str] = mapped_column(String(8), default="on")
+    execution_mode: Mapped[str] = mapped_column(String(8), default=ExecutionMode.ON)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     cost_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 6), nullable=True)
     tokens_in: Mapped[int] = mapped_column(Integer, default=0)
@@ -87,16 +82,24 @@ class ArenaRun(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    @validates("status")
+    def _status_moves_by_the_table(self, key: str, value: str) -> str:
+        """A status changed on a loaded row goes through the run transition table (IllegalTransition if not)."""
+        old = assigned_before(self, key)
+        if old is not None and old != value:
+            check_run_transition(old, value)
+        return value
+
 
 class AgentDecision(Base):
     """What one agent answered in one phase of a run (valid, repaired, abstained, timed out…)."""
 
     __tablename__ = "ai_arena_agent_decisions"
     __table_args__ = (
-        CheckConstraint(f"action IS NULL OR {_in('action', AGENT_ACTIONS)}", name="action"),
+        CheckConstraint(f"action IS NULL OR {check_in('action', Action)}", name="action"),
         CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)", name="confidence"),
-        CheckConstraint("phase IN ('cheap', 'debate', 'escalation', 'judge')", name="phase"),
-        CheckConstraint("status IN ('valid', 'repaired', 'invalid', 'timeout', 'error', 'skipped')", name="status"),
+        CheckConstraint(check_in("phase", Phase), name="phase"),
+        CheckConstraint(check_in("status", AgentStatus), name="status"),
         Index("ix_decisions_run", "run_id"),
         Index("ix_decisions_profile_created", "profile_version_id", "created_at"),
     )
@@ -137,12 +140,9 @@ class Consensus(Base):
 
     __tablename__ = "ai_arena_consensus"
     __table_args__ = (
-        CheckConstraint(_in("final_action", FINAL_ACTIONS), name="final_action"),
+        CheckConstraint(check_in("final_action", FinalAction), name="final_action"),
         CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)", name="confidence"),
-        CheckConstraint(
-            "outcome IN ('executable', 'hold', 'no_trade', 'blocked', 'executed', 'shadow', 'not_sized')",
-            name="outcome",
-        ),
+        CheckConstraint(check_in("outcome", ExecutionOutcome), name="outcome"),
         Index("ix_consensus_created", "created_at"),
     )
 

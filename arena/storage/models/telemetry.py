@@ -10,6 +10,8 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, Numeri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from arena.kernel.clock import utcnow
+from arena.kernel.kinds import CostSource, Purpose
+from arena.kernel.states import CallStatus, check_in
 from arena.storage.models.base import Base
 from arena.storage.types import UTCDateTime
 
@@ -17,9 +19,9 @@ from arena.storage.types import UTCDateTime
 class CostTelemetry(Base):
     __tablename__ = "ai_cost_telemetry"
     __table_args__ = (
-        CheckConstraint("purpose IN ('agent', 'debate', 'repair', 'judge', 'escalation')", name="purpose"),
-        CheckConstraint("status IN ('ok', 'error', 'timeout')", name="status"),
-        CheckConstraint("cost_source IN ('provider', 'price_table', 'unknown')", name="cost_source"),
+        CheckConstraint(check_in("purpose", Purpose), name="purpose"),
+        CheckConstraint(check_in("status", CallStatus), name="status"),
+        CheckConstraint(check_in("cost_source", CostSource), name="cost_source"),
         Index("ix_telemetry_run", "run_id"),
         Index("ix_telemetry_created", "created_at"),
         Index("ix_telemetry_trace", "trace_id"),
@@ -41,7 +43,7 @@ class CostTelemetry(Base):
     tokens_in: Mapped[int | None] = mapped_column(Integer, nullable=True)
     tokens_out: Mapped[int | None] = mapped_column(Integer, nullable=True)
     cost_usd: Mapped[Decimal | None] = mapped_column(Numeric(14, 8), nullable=True)
-    cost_source: Mapped[str] = mapped_column(String(16), default="unknown")
+    cost_source: Mapped[str] = mapped_column(String(16), default=CostSource.UNKNOWN)
     latency_ms: Mapped[int] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16))

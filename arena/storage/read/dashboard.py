@@ -8,39 +8,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from arena.kernel.clock import utc_day_start
+from arena.kernel.kinds import FinalAction, RunMode
+from arena.kernel.lifecycles import FINAL_RUN_STATUSES
+from arena.kernel.states import CallStatus, ExecutionOutcome, RequestState, RunStatus
 from arena.storage.models import (
     AgentProfile,
     AgentProfileVersion,
     ArenaRun,
-    BrokerOrder,
     Consensus,
     CostTelemetry,
-    OrderIntent,
-    OutcomeLink,
-    PositionSnapshot,
     RunRequest,
     SettingsAudit,
 )
-from arena.storage.read.run_fills import fills_by_broker_id
+from arena.storage.read.values import as_float, optional
 from arena.storage.repositories.budget import power_calls_used
 from arena.storage.repositories.worker import list_heartbeats
 
-FINISHED = ("completed", "failed", "abandoned")
-BLOCKED_OUTCOMES = ("blocked", "not_sized")
+FINISHED = tuple(s for s in RunStatus if s in FINAL_RUN_STATUSES)  # completed, failed, abandoned
+BLOCKED_OUTCOMES = (ExecutionOutcome.BLOCKED, ExecutionOutcome.NOT_SIZED)
 
 
 day_start = utc_day_start  # "today" on the dashboard is the UTC day, like the budgets and caps
-
-
-def _float(value: Any) -> float | None:
-    return float(value) if value is not None else None
 
 
 @dataclass(frozen=True)
@@ -87,11 +82,11 @@ def run_rates(*, session: Session, since: datetime) -> RunRates:
     failed = run failed or abandoned; NO_TRADE = completed with final action NO_TRADE; blocked = completed but a
     guardrail (or sizing) stopped the order; pass = every other completed run (BUY/SELL/HOLD that went through).
     """
-    completed = ArenaRun.status == "completed"
-    no_trade = and_(completed, ArenaRun.final_action == "NO_TRADE")
+    completed = ArenaRun.status == RunStatus.COMPLETED
+    no_trade = and_(completed, ArenaRun.final_action == FinalAction.NO_TRADE)
     blocked = and_(
         completed,
-        func.coalesce(ArenaRun.final_action, "") != "NO_TRADE",
+        func.coalesce(ArenaRun.final_action, "") != FinalAction.NO_TRADE,
         Consensus.outcome.in_(BLOCKED_OUTCOMES),
     )
     row = session.execute(
@@ -100,7 +95,7 @@ def run_rates(*, session: Session, since: datetime) -> RunRates:
             _count_if(completed),
             _count_if(no_trade),
             _count_if(blocked),
-            _count_if(ArenaRun.status.in_(("failed", "abandoned"))),
+            _count_if(ArenaRun.status.in_((RunStatus.FAILED, RunStatus.ABANDONED))),
             _count_if(and_(completed, ArenaRun.escalated)),
             func.avg(ArenaRun.cost_usd),
         )
@@ -117,7 +112,7 @@ def run_rates(*, session: Session, since: datetime) -> RunRates:
         failed=failed,
         completed=done,
         escalated=escalated,
-        avg_cost_usd=_float(row[6]),
+        avg_cost_usd=as_float(row[6]),
     )
 
 
@@ -129,7 +124,7 @@ def overview(*, session: Session, now: datetime | None = None, window: timedelta
         select(
             func.count(ArenaRun.id),
             _count_if(ArenaRun.created_at >= today),
-            _count_if(ArenaRun.status.in_(("queued", "running"))),
+            _count_if(ArenaRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING))),
         )
     ).one()
     cost, calls = session.execute(
@@ -157,7 +152,18 @@ def _day_bucket(session: Session, column: Any) -> Any:
     return func.strftime("%Y-%m-%d", column)  # SQLite stores UTC text 'YYYY-MM-DD HH:MM:SS…'
 
 
-def cost_over_time(*, session: Session, since: datetime) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class CostPoint:
+    """LLM spend of one model on one UTC day."""
+
+    day: date
+    model: str
+    cost_usd: float
+    calls: int
+    unpriced_calls: int
+
+
+def cost_over_time(*, session: Session, since: datetime) -> list[CostPoint]:
     """LLM spend and calls per UTC day and model since `since` (failed calls counted; unpriced cost is 0)."""
     day = _day_bucket(session, CostTelemetry.created_at).label("day")
     rows = session.execute(
@@ -173,29 +179,62 @@ def cost_over_time(*, session: Session, since: datetime) -> list[dict[str, Any]]
         .order_by(day, CostTelemetry.model)
     ).all()
     return [
-        {"day": d, "model": m, "cost_usd": float(c or 0), "calls": int(n), "unpriced_calls": int(u or 0)}
+        CostPoint(day=date.fromisoformat(d), model=m, cost_usd=float(c or 0), calls=int(n), unpriced_calls=int(u or 0))
         for d, m, c, n, u in rows
     ]
 
 
-def worker_heartbeats(*, session: Session) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class WorkerBeat:
+    """A worker's latest heartbeat. `role` is what the worker reported (free text: starting, active, stopped…)."""
+
+    worker_id: str
+    hostname: str
+    pid: int
+    role: str
+    detail: str | None
+    started_at: datetime
+    heartbeat_at: datetime
+
+
+def worker_heartbeats(*, session: Session) -> list[WorkerBeat]:
     """Every worker that ever reported, newest heartbeat first."""
-    rows = list_heartbeats(session=session)
     return [
-        {
-            "worker_id": r.worker_id,
-            "hostname": r.hostname,
-            "pid": r.pid,
-            "role": r.role,
-            "detail": r.detail,
-            "started_at": r.started_at,
-            "heartbeat_at": r.heartbeat_at,
-        }
-        for r in rows
+        WorkerBeat(
+            worker_id=r.worker_id,
+            hostname=r.hostname,
+            pid=r.pid,
+            role=r.role,
+            detail=r.detail,
+            started_at=r.started_at,
+            heartbeat_at=r.heartbeat_at,
+        )
+        for r in list_heartbeats(session=session)
     ]
 
 
-def run_progress(*, session: Session, run_id: str) -> dict[str, Any] | None:
+@dataclass(frozen=True, slots=True)
+class RunProgress:
+    """Where a queued or running run is: its status, queue state, and the LLM calls recorded so far."""
+
+    run_id: str
+    trace_id: str
+    status: RunStatus
+    queue_state: RequestState | None
+    claimed_by: str | None
+    symbols: list[str]
+    mode: RunMode
+    final_action: FinalAction | None
+    error: str | None
+    llm_calls: int
+    failed_calls: int
+    cost_usd: float | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def run_progress(*, session: Session, run_id: str) -> RunProgress | None:
     """A queued or running run's progress: status, queue state, LLM calls and agent answers recorded so far."""
     row = session.execute(
         select(ArenaRun, RunRequest.state, RunRequest.claimed_by)
@@ -208,27 +247,27 @@ def run_progress(*, session: Session, run_id: str) -> dict[str, Any] | None:
     calls, failed_calls, cost = session.execute(
         select(
             func.count(CostTelemetry.id),
-            _count_if(CostTelemetry.status != "ok"),
+            _count_if(CostTelemetry.status != CallStatus.OK),
             func.sum(CostTelemetry.cost_usd),
         ).where(CostTelemetry.run_id == run_id)
     ).one()
-    return {
-        "run_id": run.id,
-        "trace_id": run.trace_id,
-        "status": run.status,
-        "queue_state": queue_state,
-        "claimed_by": claimed_by or run.worker_id,
-        "symbols": run.symbols,
-        "mode": run.mode,
-        "final_action": run.final_action,
-        "error": run.error,
-        "llm_calls": int(calls or 0),
-        "failed_calls": int(failed_calls or 0),
-        "cost_usd": _float(cost),
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-    }
+    return RunProgress(
+        run_id=run.id,
+        trace_id=run.trace_id,
+        status=RunStatus(run.status),
+        queue_state=optional(RequestState, queue_state),
+        claimed_by=claimed_by or run.worker_id,
+        symbols=run.symbols,
+        mode=RunMode(run.mode),
+        final_action=optional(FinalAction, run.final_action),
+        error=run.error,
+        llm_calls=int(calls or 0),
+        failed_calls=int(failed_calls or 0),
+        cost_usd=as_float(cost),
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+    )
 
 
 def profile_version_numbers(*, session: Session, version_ids: Iterable[int]) -> dict[int, int]:
@@ -242,7 +281,15 @@ def profile_version_numbers(*, session: Session, version_ids: Iterable[int]) -> 
     return {int(i): int(v) for i, v in rows}
 
 
-def profile_usage(*, session: Session, since: datetime) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class ProfileUsage:
+    """One profile's LLM spend and calls (all its versions) over a period."""
+
+    cost_usd: float = 0.0
+    calls: int = 0
+
+
+def profile_usage(*, session: Session, since: datetime) -> dict[str, ProfileUsage]:
     """Per profile name (all its versions): LLM spend and calls since `since`, for budgets vs usage."""
     rows = session.execute(
         select(
@@ -255,12 +302,24 @@ def profile_usage(*, session: Session, since: datetime) -> dict[str, dict[str, A
         .where(CostTelemetry.created_at >= since)
         .group_by(AgentProfile.name)
     ).all()
-    return {name: {"cost_usd": float(cost or 0), "calls": int(calls)} for name, cost, calls in rows}
+    return {name: ProfileUsage(cost_usd=float(cost or 0), calls=int(calls)) for name, cost, calls in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One settings change; `before`/`after` are the stored JSON values (None when created / deleted)."""
+
+    at: datetime
+    actor: str
+    entity: str
+    key: str
+    before: Any
+    after: Any
 
 
 def audit_log(
     *, session: Session, entities: Iterable[str] | None = None, key: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
+) -> list[AuditEntry]:
     """Settings changes, newest first: who, when, what, before → after."""
     stmt = select(SettingsAudit).order_by(SettingsAudit.at.desc(), SettingsAudit.id.desc()).limit(limit)
     if entities is not None:
@@ -268,94 +327,6 @@ def audit_log(
     if key is not None:
         stmt = stmt.where(SettingsAudit.entity_key == key)
     return [
-        {
-            "at": r.at,
-            "actor": r.actor,
-            "entity": r.entity,
-            "key": r.entity_key,
-            "before": r.before,
-            "after": r.after,
-        }
+        AuditEntry(at=r.at, actor=r.actor, entity=r.entity, key=r.entity_key, before=r.before, after=r.after)
         for r in session.scalars(stmt)
     ]
-
-
-def execution_trail(*, session: Session, decision_id: str) -> dict[str, list[dict[str, Any]]]:
-    """decision → order intent → broker order → fills → position snapshots, as recorded in ai_outcome_links."""
-    links = list(
-        session.scalars(
-            select(OutcomeLink).where(OutcomeLink.decision_id == decision_id).order_by(OutcomeLink.created_at)
-        )
-    )
-    client_ids = [link.client_order_id for link in links if link.client_order_id]
-    intent_ids = [link.order_intent_id for link in links if link.order_intent_id is not None]
-    fill_ids = [f for link in links for f in (link.fill_ids or [])]
-    snapshot_ids = [s for link in links for s in (link.position_snapshot_ids or [])]
-    intents = session.scalars(select(OrderIntent).where(OrderIntent.id.in_(intent_ids))).all() if intent_ids else []
-    orders = (
-        session.scalars(select(BrokerOrder).where(BrokerOrder.client_order_id.in_(client_ids))).all()
-        if client_ids
-        else []
-    )
-    fills = sorted(
-        fills_by_broker_id(session=session, broker_fill_ids=fill_ids).values(), key=lambda f: str(f["filled_at"])
-    )
-    snapshots = (
-        session.scalars(
-            select(PositionSnapshot).where(PositionSnapshot.id.in_(snapshot_ids)).order_by(PositionSnapshot.taken_at)
-        ).all()
-        if snapshot_ids
-        else []
-    )
-    return {
-        "links": [
-            {
-                "client_order_id": link.client_order_id,
-                "broker_order_id": link.broker_order_id,
-                "order_status": link.order_status,
-                "final": link.final,
-                "fills": len(link.fill_ids or []),
-                "updated_at": link.updated_at,
-            }
-            for link in links
-        ],
-        "intents": [
-            {
-                "client_order_id": i.client_order_id,
-                "symbol": i.symbol,
-                "side": i.side,
-                "qty": _float(i.qty),
-                "notional": _float(i.notional),
-                "created_at": i.created_at,
-            }
-            for i in intents
-        ],
-        "orders": [
-            {
-                "client_order_id": o.client_order_id,
-                "broker_order_id": o.broker_order_id,
-                "symbol": o.symbol,
-                "side": o.side,
-                "qty": _float(o.qty),
-                "filled_qty": _float(o.filled_qty),
-                "filled_avg_price": _float(o.filled_avg_price),
-                "status": o.status,
-                "flagged": o.flagged,
-                "submitted_at": o.submitted_at,
-                "updated_at": o.updated_at,
-            }
-            for o in orders
-        ],
-        "fills": fills,
-        "positions": [
-            {
-                "id": s.id,
-                "taken_at": s.taken_at,
-                "equity": _float(s.equity),
-                "cash": _float(s.cash),
-                "buying_power": _float(s.buying_power),
-                "positions": s.positions,
-            }
-            for s in snapshots
-        ],
-    }

@@ -4,16 +4,41 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from arena.kernel.errors import BadCursor
+from arena.kernel.kinds import FinalAction, RunMode, Trigger
+from arena.kernel.states import RunStatus
 from arena.storage.models import ArenaRun, Consensus, Strategy
 
 MAX_LIMIT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class RunListItem:
+    """One run in the newest-first listing (the runs table, the run picker, `GET /runs`)."""
+
+    run_id: str
+    trace_id: str
+    status: RunStatus
+    trigger: Trigger
+    strategy: str | None
+    mode: RunMode
+    symbols: list[str]
+    final_action: FinalAction | None
+    decision_id: str | None
+    escalated: bool
+    escalation_reasons: list[str]
+    cost_usd: float | None
+    llm_calls: int
+    latency_ms: int | None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
 
 
 def encode_cursor(created_at: datetime, run_id: str) -> str:
@@ -35,7 +60,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 def list_runs(
     *, session: Session, limit: int = 50, cursor: str | None = None, strategy_id: int | None = None
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[RunListItem], str | None]:
     """One page of runs (newest first) and the cursor of the next page, or None at the end."""
     limit = max(1, min(limit, MAX_LIMIT))
     stmt = (
@@ -61,23 +86,23 @@ def list_runs(
     return items, next_cursor
 
 
-def _item(run: ArenaRun, decision_id: str | None, strategy: str | None) -> dict[str, Any]:
-    return {
-        "run_id": run.id,
-        "trace_id": run.trace_id,
-        "status": run.status,
-        "trigger": run.trigger,
-        "strategy": strategy,
-        "mode": run.mode,
-        "symbols": run.symbols,
-        "final_action": run.final_action,
-        "decision_id": decision_id,
-        "escalated": run.escalated,
-        "escalation_reasons": run.escalation_reasons,
-        "cost_usd": float(run.cost_usd) if run.cost_usd is not None else None,
-        "llm_calls": run.llm_calls,
-        "latency_ms": run.latency_ms,
-        "error": run.error,
-        "created_at": run.created_at.isoformat(),
-        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
-    }
+def _item(run: ArenaRun, decision_id: str | None, strategy: str | None) -> RunListItem:
+    return RunListItem(
+        run_id=run.id,
+        trace_id=run.trace_id,
+        status=RunStatus(run.status),
+        trigger=Trigger(run.trigger),
+        strategy=strategy,
+        mode=RunMode(run.mode),
+        symbols=run.symbols,
+        final_action=FinalAction(run.final_action) if run.final_action else None,
+        decision_id=decision_id,
+        escalated=run.escalated,
+        escalation_reasons=run.escalation_reasons,
+        cost_usd=float(run.cost_usd) if run.cost_usd is not None else None,
+        llm_calls=run.llm_calls,
+        latency_ms=run.latency_ms,
+        error=run.error,
+        created_at=run.created_at,
+        finished_at=run.finished_at,
+    )

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from arena.kernel.lifecycles import check_order_transition, is_final_order_status
+from arena.kernel.states import OrderStatus
 from arena.storage.models import BrokerOrder, Fill, OrderIntent, OutcomeLink, PositionSnapshot
 
 
@@ -21,7 +23,14 @@ def intent_for_decision(*, session: Session, decision_id: str) -> OrderIntent | 
 
 
 def create_intent(
-    *, session: Session, decision_id: str, trace_id: str, client_order_id: str, symbol: str, side: str, qty: float
+    *,
+    session: Session,
+    decision_id: str,
+    trace_id: str,
+    client_order_id: str,
+    symbol: str,
+    side: str,
+    qty: float,
 ) -> tuple[OrderIntent, OutcomeLink]:
     """The intent and its link in status `pending`, written before anything is sent to the broker."""
     intent = OrderIntent(
@@ -39,12 +48,18 @@ def create_intent(
         trace_id=trace_id,
         order_intent_id=intent.id,
         client_order_id=client_order_id,
-        order_status="pending",
+        order_status=OrderStatus.PENDING,
         final=False,
     )
     session.add(link)
     session.add(
-        BrokerOrder(client_order_id=client_order_id, symbol=symbol, side=side, qty=Decimal(str(qty)), status="pending")
+        BrokerOrder(
+            client_order_id=client_order_id,
+            symbol=symbol,
+            side=side,
+            qty=Decimal(str(qty)),
+            status=OrderStatus.PENDING,
+        )
     )
     session.flush()
     return intent, link
@@ -56,6 +71,19 @@ def broker_order(*, session: Session, client_order_id: str) -> BrokerOrder | Non
 
 def link_for_order(*, session: Session, client_order_id: str) -> OutcomeLink | None:
     return session.scalar(select(OutcomeLink).where(OutcomeLink.client_order_id == client_order_id))
+
+
+def move_order(*, session: Session, row: BrokerOrder, to_status: str, link: OutcomeLink | None = None) -> OrderStatus:
+    """Set an order's status (and its link's mirror of it) through the order transition table.
+
+    IllegalTransition, with nothing changed, when the table does not allow `row.status` → `to_status`.
+    """
+    target = check_order_transition(row.status, to_status)
+    row.status = target
+    if link is not None:
+        link.order_status, link.final = target, is_final_order_status(target)
+    session.flush()
+    return target
 
 
 def open_orders(*, session: Session, final_statuses: frozenset[str]) -> list[BrokerOrder]:

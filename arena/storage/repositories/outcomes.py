@@ -9,6 +9,8 @@ from sqlalchemy import Integer, String, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from arena.kernel.kinds import Action
+from arena.kernel.states import AgentStatus
 from arena.storage.models import (
     AgentDecision,
     AgentProfileVersion,
@@ -63,7 +65,7 @@ def score_aggregates(
             func.sum(DecisionScore.pnl_usd).label("pnl_usd"),
             func.sum(DecisionScore.llm_cost_usd).label("llm_cost_usd"),
             func.avg(DecisionScore.confidence).label("mean_confidence"),
-            func.sum(case((DecisionScore.action == "HOLD", 1), else_=0)).label("holds"),
+            func.sum(case((DecisionScore.action == Action.HOLD, 1), else_=0)).label("holds"),
         )
         .where(*_score_filters(subject, since, until, market, strategy))
         .group_by(key)
@@ -99,13 +101,13 @@ def decision_stats(
 ) -> dict[str, dict[str, Any]]:
     """Per group, over every agent decision in the window (scored or not): counts, failures, HOLDs, cost."""
     key = DECISION_KEYS[group_by]
-    failed = case((AgentDecision.status.in_(("invalid", "repaired")), 1), else_=0)
+    failed = case((AgentDecision.status.in_((AgentStatus.INVALID, AgentStatus.REPAIRED)), 1), else_=0)
     stmt = (
         select(
             key.label("key"),
             func.count(AgentDecision.id).label("decisions"),
             func.sum(failed).label("schema_failures"),
-            func.sum(case((AgentDecision.action == "HOLD", 1), else_=0)).label("holds"),
+            func.sum(case((AgentDecision.action == Action.HOLD, 1), else_=0)).label("holds"),
             func.sum(case((AgentDecision.valid.is_(True), 1), else_=0)).label("valid"),
             func.sum(AgentDecision.cost_usd).label("cost_usd"),
         )

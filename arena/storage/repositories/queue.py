@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from arena.kernel.kinds import Trigger
+from arena.kernel.states import RequestState, RunStatus
 from arena.storage.models import ArenaRun, RunRequest, WorkerLease
 
 
@@ -20,7 +22,7 @@ def queued_requests(*, session: Session, limit: int) -> list[RunRequest]:
     return list(
         session.scalars(
             select(RunRequest)
-            .where(RunRequest.state == "queued")
+            .where(RunRequest.state == RequestState.QUEUED)
             .order_by(RunRequest.created_at, RunRequest.id)
             .limit(limit)
         )
@@ -34,15 +36,15 @@ def claim_request(*, session: Session, request_id: int, worker_id: str, now: dat
     )
     result = session.execute(
         update(RunRequest)
-        .where(RunRequest.id == request_id, RunRequest.state == "queued", lease_held)
-        .values(state="claimed", claimed_by=worker_id, claimed_at=now)
+        .where(RunRequest.id == request_id, RunRequest.state == RequestState.QUEUED, lease_held)
+        .values(state=RequestState.CLAIMED, claimed_by=worker_id, claimed_at=now)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def finish_request(*, session: Session, run_id: str) -> None:
     """The request's run reached a final state (or can never start): done."""
-    session.execute(update(RunRequest).where(RunRequest.run_id == run_id).values(state="done"))
+    session.execute(update(RunRequest).where(RunRequest.run_id == run_id).values(state=RequestState.DONE))
 
 
 def requeue_request(*, session: Session, run_id: str, claimed_by: str | None) -> bool:
@@ -50,8 +52,8 @@ def requeue_request(*, session: Session, run_id: str, claimed_by: str | None) ->
     owner = RunRequest.claimed_by.is_(None) if claimed_by is None else RunRequest.claimed_by == claimed_by
     result = session.execute(
         update(RunRequest)
-        .where(RunRequest.run_id == run_id, RunRequest.state == "claimed", owner)
-        .values(state="queued", claimed_by=None, claimed_at=None)
+        .where(RunRequest.run_id == run_id, RunRequest.state == RequestState.CLAIMED, owner)
+        .values(state=RequestState.QUEUED, claimed_by=None, claimed_at=None)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
@@ -62,7 +64,7 @@ def claims_not_by(*, session: Session, worker_id: str) -> list[tuple[str, str, s
         select(RunRequest.run_id, ArenaRun.status, RunRequest.claimed_by)
         .join(ArenaRun, ArenaRun.id == RunRequest.run_id)
         .where(
-            RunRequest.state == "claimed",
+            RunRequest.state == RequestState.CLAIMED,
             or_(RunRequest.claimed_by != worker_id, RunRequest.claimed_by.is_(None)),
         )
     )
@@ -76,7 +78,7 @@ def running_runs_not_by(*, session: Session, worker_id: str, worker_prefix: str)
     """
     rows = session.execute(
         select(ArenaRun.id, ArenaRun.worker_id).where(
-            ArenaRun.status == "running",
+            ArenaRun.status == RunStatus.RUNNING,
             ArenaRun.worker_id != worker_id,
             ArenaRun.worker_id.startswith(worker_prefix, autoescape=True),
         )
@@ -89,10 +91,12 @@ def unstarted_scheduled_runs(*, session: Session) -> list[str]:
     has_request = exists().where(RunRequest.run_id == ArenaRun.id)
     return list(
         session.scalars(
-            select(ArenaRun.id).where(ArenaRun.status == "queued", ArenaRun.trigger == "schedule", ~has_request)
+            select(ArenaRun.id).where(
+                ArenaRun.status == RunStatus.QUEUED, ArenaRun.trigger == Trigger.SCHEDULE, ~has_request
+            )
         )
     )
 
 
 def queue_depth(*, session: Session) -> int:
-    return int(session.scalar(select(func.count(RunRequest.id)).where(RunRequest.state == "queued")) or 0)
+    return int(session.scalar(select(func.count(RunRequest.id)).where(RunRequest.state == RequestState.QUEUED)) or 0)

@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from arena.kernel.kinds import ExecutionMode
+from arena.kernel.lifecycles import check_run_transition
+from arena.kernel.states import RunStatus
 from arena.storage.models import AgentDecision, ArenaRun, Consensus, CostTelemetry, RunRequest, Snapshot
 
 
@@ -21,7 +24,7 @@ def create_run(
     agents: list[str] | None,
     strategy_id: int | None = None,
     cycle_id: str | None = None,
-    execution_mode: str = "on",
+    execution_mode: str = ExecutionMode.ON,
     enqueue: bool = False,
     requested_by: str = "operator",
 ) -> ArenaRun:
@@ -33,7 +36,7 @@ def create_run(
         requested_agents=agents,
         strategy_id=strategy_id,
         cycle_id=cycle_id,
-        status="queued",
+        status=RunStatus.QUEUED,
         execution_mode=execution_mode,
         escalation_reasons=[],
     )
@@ -48,11 +51,15 @@ def create_run(
 def move_run(
     *, session: Session, run_id: str, from_status: str, to_status: str, values: dict[str, Any] | None = None
 ) -> bool:
-    """Guarded UPDATE: succeeds only if the run is still in `from_status` (atomic claim/finish)."""
+    """Guarded UPDATE: succeeds only if the run is still in `from_status` (atomic claim/finish).
+
+    The move itself must be one the run transition table allows, else IllegalTransition (nothing is written).
+    """
+    target = check_run_transition(from_status, to_status)
     result = session.execute(
         update(ArenaRun)
-        .where(ArenaRun.id == run_id, ArenaRun.status == from_status)
-        .values(status=to_status, **(values or {}))
+        .where(ArenaRun.id == run_id, ArenaRun.status == RunStatus(from_status))
+        .values(status=target, **(values or {}))
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from arena.kernel.clock import utcnow
+from arena.kernel.states import WorkerRole
 from arena.storage.models import WorkerHeartbeat, WorkerLease
 
 
@@ -106,7 +107,7 @@ def record_heartbeat(
         )
     else:
         row.role, row.detail = role, detail
-        if role != "stopped":  # a clean stop is reported without looking alive
+        if role != WorkerRole.STOPPED:  # a clean stop is reported without looking alive
             row.heartbeat_at = now
     session.flush()
 

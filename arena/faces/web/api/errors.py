@@ -27,6 +27,7 @@ from arena.kernel.errors import ConfigurationError, DatabaseError, InvalidReques
 log = logging.getLogger("arena.api")
 
 NO_STORE = {"Cache-Control": "no-store"}
+ERROR_REF_CHARS = 12  # the reference a 500 body and the server log share
 
 Handler = Callable[[Request], Awaitable[Response]]
 M = TypeVar("M", bound=BaseModel)
@@ -117,7 +118,7 @@ def endpoint(func: Handler) -> Handler:
         except IntegrityError:
             return error_response(409, "conflict", "the request conflicted with a concurrent change; retry it")
         except Exception:
-            ref = uuid.uuid4().hex[:12]
+            ref = uuid.uuid4().hex[:ERROR_REF_CHARS]
             log.exception("api %s %s failed (ref %s)", request.method, request.url.path, ref)
             return error_response(500, "internal_error", f"unexpected server error; see the server log (ref {ref})")
 

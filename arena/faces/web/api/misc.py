@@ -14,8 +14,10 @@ from arena.faces.web.api.auth import configured_token
 from arena.faces.web.api.context import context
 from arena.faces.web.api.errors import NO_STORE, ApiError, json_response, parse
 from arena.faces.web.api.models import Health, Leaderboard, LeaderboardQuery
+from arena.faces.web.api.shapes import jsonable
+from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow
 from arena.storage.read.health import database_answers, newest_heartbeat_at
-from arena.storage.read.leaderboard import read_leaderboard
+from arena.storage.read.leaderboard import LeaderboardView, read_leaderboard
 
 log = logging.getLogger("arena.api")
 
@@ -46,12 +48,24 @@ async def health(request: Request) -> Response:
 async def leaderboard(request: Request) -> Response:
     query = parse(LeaderboardQuery, dict(request.query_params))
 
-    def board(session: Session) -> dict[str, Any]:
+    def board(session: Session) -> LeaderboardView:
         return read_leaderboard(
-            session=session, window=query.window, group_by=query.group_by, strategy=query.strategy, market=query.market
+            session=session,
+            window=LeaderboardWindow(query.window),
+            group_by=LeaderboardGroup(query.group_by),
+            strategy=query.strategy,
+            market=query.market,
         )
 
-    return json_response(Leaderboard.model_validate(await context(request).read(board)))
+    return json_response(Leaderboard.model_validate(board_json(await context(request).read(board))))
+
+
+def board_json(view: LeaderboardView) -> dict[str, Any]:
+    """The board as one flat object: the snapshot's payload, then the typed fields (and live counts) over it."""
+    shaped: dict[str, Any] = jsonable(view)
+    payload: dict[str, Any] = shaped.pop("extra")
+    counts: dict[str, Any] = shaped.pop("counts")
+    return payload | counts | shaped
 
 
 async def openapi(request: Request) -> Response:

@@ -6,14 +6,15 @@ storage report dicts; they allow extra keys so a field added to a report reaches
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from arena.adapters.alpaca.market_data import normalize_symbols
+from arena.engine.enum_schema import inline_enum
+from arena.engine.market.symbols import normalize_symbols
 from arena.engine.runs.request import MAX_RUN_SYMBOLS
 from arena.kernel.errors import InvalidRequestError
-from arena.storage.read.leaderboard import GROUP_BY, WINDOWS
+from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow, RunMode
 from arena.storage.read.run_listing import MAX_LIMIT
 
 
@@ -41,7 +42,7 @@ class ErrorBody(BaseModel):
 class RunRequestBody(Request):
     symbols: list[str] = Field(description=f"1-{MAX_RUN_SYMBOLS} tickers (list or comma-separated string)")
     agents: list[str] | None = Field(default=None, description="profile names; default every enabled profile")
-    mode: Literal["competition", "debate"] = "competition"
+    mode: Annotated[RunMode, inline_enum(RunMode, "Mode")] = RunMode.COMPETITION
 
     _split_symbols = field_validator("symbols", mode="before")(_split)
     _split_agents = field_validator("agents", mode="before")(_split)
@@ -75,6 +76,10 @@ class RunsQuery(Request):
     cursor: str | None = Field(default=None, min_length=1, max_length=512)
 
 
+WINDOWS: list[str] = [w.value for w in LeaderboardWindow]
+GROUPS: list[str] = [g.value for g in LeaderboardGroup]
+
+
 def _one_of(allowed: tuple[str, ...], name: str) -> Any:
     def check(value: str) -> str:
         if value not in allowed:
@@ -85,15 +90,15 @@ def _one_of(allowed: tuple[str, ...], name: str) -> Any:
 
 
 class LeaderboardQuery(Request):
-    """`window` and `group_by` accept what the leaderboard module (storage/leaderboard_read.py) declares."""
+    """`window` and `group_by` accept the kernel's LeaderboardWindow and LeaderboardGroup vocabularies."""
 
-    window: str = Field(default="30d", json_schema_extra={"enum": list(WINDOWS)})
-    group_by: str = Field(default="profile", json_schema_extra={"enum": list(GROUP_BY)})
+    window: str = Field(default=LeaderboardWindow.MONTH.value, json_schema_extra={"enum": list(WINDOWS)})
+    group_by: str = Field(default=LeaderboardGroup.PROFILE.value, json_schema_extra={"enum": list(GROUPS)})
     strategy: str | None = Field(default=None, min_length=1, max_length=64)
     market: str | None = Field(default=None, min_length=1, max_length=32)
 
     _window = field_validator("window")(_one_of(tuple(WINDOWS), "window"))
-    _group_by = field_validator("group_by")(_one_of(GROUP_BY, "group_by"))
+    _group_by = field_validator("group_by")(_one_of(tuple(GROUPS), "group_by"))
 
 
 class Leaderboard(Reply):

@@ -14,12 +14,15 @@ from arena.faces.web.api.context import context
 from arena.faces.web.api.errors import ApiError, invalid, json_response, parse
 from arena.faces.web.api.models import RunAccepted, RunRequestBody, RunsQuery
 from arena.faces.web.api.run_models import RunDetails, RunItem, RunPage
+from arena.faces.web.api.shapes import jsonable
 from arena.kernel.errors import BadCursor
+from arena.kernel.kinds import Trigger
 from arena.storage.read.run_fills import fills_by_broker_id
-from arena.storage.read.run_listing import list_runs
+from arena.storage.read.run_listing import RunListItem, list_runs
 from arena.storage.read.run_report import run_details
 
 MAX_BODY_BYTES = 64 * 1024
+SHOWN_ID_CHARS = 64  # an unknown run id is echoed in the 404 at most this long
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -51,7 +54,7 @@ async def post_run(request: Request) -> Response:
             symbols=body.symbols,
             agents=body.agents,
             mode=body.mode,
-            trigger="api",
+            trigger=Trigger.API,
             enqueue=True,
             requested_by="api",
         )
@@ -65,31 +68,32 @@ async def get_runs(request: Request) -> Response:
     ctx = context(request)
     query = parse(RunsQuery, dict(request.query_params))
 
-    def page(session: Session) -> tuple[list[dict[str, Any]], str | None]:
+    def page(session: Session) -> tuple[list[RunListItem], str | None]:
         return list_runs(session=session, limit=query.limit, cursor=query.cursor)
 
     try:
         items, next_cursor = await ctx.read(page)
     except BadCursor:
         raise invalid({"cursor": "not a cursor this listing produced; start again without one"}) from None
-    return json_response(RunPage(items=[RunItem.model_validate(i) for i in items], next_cursor=next_cursor))
+    return json_response(RunPage(items=[RunItem.model_validate(jsonable(i)) for i in items], next_cursor=next_cursor))
 
 
-def _details_with_fills(session: Session, run_id: str) -> dict[str, Any] | None:
+def _details_with_fills(session: Session, run_id: str) -> RunDetails | None:
+    """The run's details with each outcome link's fills in full (unknown fill ids are left out)."""
     details = run_details(session=session, run_id=run_id)
     if details is None:
         return None
-    links = details.get("outcome_links") or []
-    wanted = [fill_id for link in links for fill_id in link.get("fill_ids") or []]
+    wanted = [fill_id for link in details.outcome_links for fill_id in link.fill_ids or []]
     fills = fills_by_broker_id(session=session, broker_fill_ids=wanted)
-    for link in links:
-        link["fills"] = [fills[f] for f in link.get("fill_ids") or [] if f in fills]
-    return details
+    body = jsonable(details)
+    for link, shaped in zip(details.outcome_links, body["outcome_links"], strict=True):
+        shaped["fills"] = [jsonable(fills[f]) for f in link.fill_ids or [] if f in fills]
+    return RunDetails.model_validate(body)
 
 
 async def get_run(request: Request) -> Response:
     run_id = str(request.path_params["run_id"])
     details = await context(request).read(lambda session: _details_with_fills(session, run_id))
     if details is None:
-        raise ApiError(404, "not_found", f"no run with id {run_id[:64]!r}")
-    return json_response(RunDetails.model_validate(details))
+        raise ApiError(404, "not_found", f"no run with id {run_id[:SHOWN_ID_CHARS]!r}")
+    return json_response(details)

@@ -1,4 +1,4 @@
-"""Leaderboard: agents ranked by outcome metrics and cost efficiency, computed server-side (storage.leaderboard_read,
+"""Leaderboard: agents ranked by outcome metrics and cost efficiency, computed server-side (storage.read.leaderboard,
 the same function as GET /api/admin/arena/leaderboard). Says so honestly when there is not enough data."""
 
 from __future__ import annotations
@@ -7,9 +7,13 @@ import streamlit as st
 
 from arena.faces.web.widgets.checklist import current_facts, render_checklist
 from arena.faces.web.widgets.context import database
+from arena.faces.web.widgets.format import MINUTE, timestamp
 from arena.faces.web.widgets.leaderboard import render_board
 from arena.faces.web.widgets.strategies import load as load_strategies
-from arena.storage.read.leaderboard import GROUP_BY, WINDOWS, read_leaderboard
+from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow
+from arena.storage.read.leaderboard import read_leaderboard
+
+DEFAULT_WINDOW = LeaderboardWindow.MONTH
 
 st.title("Arena — Leaderboard")
 db = database()
@@ -19,26 +23,25 @@ if db is None:
 
 strategies = load_strategies(db)
 a, b, c, d = st.columns(4)
-window = a.segmented_control("Window", list(WINDOWS), default="30d", required=True, key="lb_window") or "30d"
-group_by = b.selectbox("Rank", GROUP_BY, format_func=lambda g: f"by {g}", key="lb_group")
+windows = [w.value for w in LeaderboardWindow]
+window = a.segmented_control("Window", windows, default=DEFAULT_WINDOW.value, required=True, key="lb_window")
+group_by = b.selectbox("Rank", [g.value for g in LeaderboardGroup], format_func=lambda g: f"by {g}", key="lb_group")
 market = c.selectbox("Market", sorted({s["market"] for s in strategies}), index=None, placeholder="all markets")
 strategy = d.selectbox("Strategy", [s["name"] for s in strategies], index=None, placeholder="all strategies")
 
 with db.sessions() as session:
-    board = read_leaderboard(session=session, window=window, group_by=group_by, strategy=strategy, market=market)
-
-counts = [
-    f"{board[k]} {label}"
-    for k, label in (
-        ("runs_in_window", "runs"),
-        ("decisions_in_window", "decisions"),
-        ("scored_outcomes", "scored outcomes"),
+    board = read_leaderboard(
+        session=session,
+        window=LeaderboardWindow(window or DEFAULT_WINDOW),
+        group_by=LeaderboardGroup(group_by or LeaderboardGroup.PROFILE),
+        strategy=strategy,
+        market=market,
     )
-    if k in board
-]
+
+n = board.counts
 st.caption(
-    (", ".join(counts) + " · " if counts else "")
-    + f"window from {str(board.get('since', ''))[:16].replace('T', ' ')} UTC · computed {str(board.get('computed_at', ''))[:19]} UTC"
+    f"{n.runs_in_window} runs, {n.decisions_in_window} decisions, {n.scored_outcomes} scored outcomes · "
+    f"window from {timestamp(board.since, fmt=MINUTE)} UTC · computed {timestamp(board.computed_at)} UTC"
 )
 render_board(board)
 facts = current_facts()

@@ -9,6 +9,7 @@ from arena.faces.web.widgets import manual_run, strategies
 from arena.faces.web.widgets.checklist import current_facts, render_checklist
 from arena.faces.web.widgets.context import actor, database, settings
 from arena.faces.web.widgets.profiles import load_profiles
+from arena.faces.web.widgets.runs_table import IN_FLIGHT
 from arena.faces.web.widgets.worker import render_worker_banner, worker_health
 from arena.storage.read.dashboard import run_progress
 
@@ -39,7 +40,7 @@ if run_id:
     st.subheader("Progress")
     with db.sessions() as session:
         progress = run_progress(session=session, run_id=run_id)
-    if progress is not None and progress["status"] in ("queued", "running"):
+    if progress is not None and progress.status in IN_FLIGHT:
         manual_run.live_progress(db, run_id)
     else:
         manual_run.render_progress(db, run_id)

@@ -10,7 +10,10 @@ import streamlit as st
 from arena.faces.web.widgets import run_view
 from arena.faces.web.widgets.checklist import current_facts, render_checklist
 from arena.faces.web.widgets.context import database
-from arena.storage.read.dashboard import execution_trail, profile_version_numbers, run_progress
+from arena.faces.web.widgets.runs_table import IN_FLIGHT, run_label
+from arena.kernel.states import RunStatus
+from arena.storage.read.dashboard import profile_version_numbers, run_progress
+from arena.storage.read.execution_trail import execution_trail
 from arena.storage.read.run_listing import list_runs
 from arena.storage.read.run_report import run_details
 
@@ -31,14 +34,14 @@ if not run_id:
         render_checklist(current_facts())
         st.stop()
     st.info("Pick a run (or click one on the Overview page).")
-    choice = st.selectbox("Run", recent, index=None, format_func=run_view.run_label, placeholder="recent runs…")
+    choice = st.selectbox("Run", recent, index=None, format_func=run_label, placeholder="recent runs…")
     if choice is not None:
-        st.query_params["run"] = choice["run_id"]
+        st.query_params["run"] = choice.run_id
         st.rerun()
     st.stop()
 
 
-def render(run: str) -> str | None:
+def render(run: str) -> RunStatus | None:
     """Draw the whole run; returns its status (None when unknown)."""
     assert db is not None
     with db.sessions() as session:
@@ -47,31 +50,29 @@ def render(run: str) -> str | None:
             st.warning("Run not found: check the link (runs are never deleted).")
             st.text(f"run id: {run}")
             return None
-        versions = profile_version_numbers(
-            session=session, version_ids=[x["profile_version_id"] for x in d["decisions"]]
-        )
-        trail = execution_trail(session=session, decision_id=d["decision_id"]) if d["decision_id"] else None
-    if d["status"] in ("queued", "running"):
-        st.info(f"This run is {d['status']}; the page updates itself until it finishes.")
+        versions = profile_version_numbers(session=session, version_ids=[x.profile_version_id for x in d.decisions])
+        trail = execution_trail(session=session, decision_id=d.decision_id) if d.decision_id else None
+    if d.status in IN_FLIGHT:
+        st.info(f"This run is {d.status}; the page updates itself until it finishes.")
     run_view.render_header(d)
     run_view.render_decision(d)
-    run_view.render_agents(d["decisions"], versions)
-    run_view.render_consensus(d["consensus"])
-    run_view.render_guardrails(d["consensus"])
-    run_view.render_execution(trail, d["execution_mode"])
+    run_view.render_agents(d.decisions, versions)
+    run_view.render_consensus(d.consensus)
+    run_view.render_guardrails(d.consensus)
+    run_view.render_execution(trail, d.execution_mode)
     run_view.render_calls(d)
-    return str(d["status"])
+    return d.status
 
 
 @st.fragment(run_every=LIVE_SECONDS)
 def live(run: str) -> None:
-    if render(run) not in ("queued", "running"):
+    if render(run) not in IN_FLIGHT:
         st.rerun(scope="app")  # finished: redraw once without the timer
 
 
 with db.sessions() as s:
     progress = run_progress(session=s, run_id=run_id)
-if progress is not None and progress["status"] in ("queued", "running"):
+if progress is not None and progress.status in IN_FLIGHT:
     live(run_id)
 else:
     render(run_id)

@@ -1,4 +1,4 @@
-"""Plotly figures for the pages; each takes plain rows from a query function and returns a figure."""
+"""Plotly figures for the pages; each takes read models from a query function and returns a figure."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from arena.kernel.states import CallStatus
+from arena.storage.read.dashboard import CostPoint
+from arena.storage.read.run_views import LlmCallRow
+
 _LAYOUT: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "legend": {"orientation": "h"}}
-_STATUS_COLOURS = {"ok": "#2e7d32", "error": "#c62828", "timeout": "#ef6c00"}
+_STATUS_COLOURS = {CallStatus.OK: "#2e7d32", CallStatus.ERROR: "#c62828", CallStatus.TIMEOUT: "#ef6c00"}
 
 
 def plain_label(text: str) -> str:
@@ -16,16 +20,16 @@ def plain_label(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def cost_over_time(points: list[dict[str, Any]]) -> go.Figure:
-    """Stacked daily LLM spend per model (from `dashboard_queries.cost_over_time`)."""
+def cost_over_time(points: list[CostPoint]) -> go.Figure:
+    """Stacked daily LLM spend per model (from `storage.read.dashboard.cost_over_time`)."""
     fig = go.Figure()
-    for model in sorted({p["model"] for p in points}):
-        rows = [p for p in points if p["model"] == model]
+    for model in sorted({p.model for p in points}):
+        rows = [p for p in points if p.model == model]
         fig.add_bar(
             name=plain_label(model),
-            x=[r["day"] for r in rows],
-            y=[r["cost_usd"] for r in rows],
-            customdata=[[r["calls"], r["unpriced_calls"]] for r in rows],
+            x=[r.day.isoformat() for r in rows],
+            y=[r.cost_usd for r in rows],
+            customdata=[[r.calls, r.unpriced_calls] for r in rows],
             hovertemplate="%{x}<br>$%{y:.4f}<br>%{customdata[0]} calls (%{customdata[1]} unpriced)<extra>"
             + plain_label(model)
             + "</extra>",
@@ -35,16 +39,12 @@ def cost_over_time(points: list[dict[str, Any]]) -> go.Figure:
     return fig
 
 
-def latency_waterfall(calls: list[dict[str, Any]], started_at: str | None) -> go.Figure:
+def latency_waterfall(calls: list[LlmCallRow], started_at: datetime | None) -> go.Figure:
     """Each LLM call as a bar from when it began to when it ended, relative to the run's start."""
-    origin = datetime.fromisoformat(started_at) if started_at else None
     rows = []
     for c in calls:
-        end = datetime.fromisoformat(c["created_at"])
-        start_ms = (end - origin).total_seconds() * 1000 - c["latency_ms"] if origin else 0.0
-        rows.append(
-            (plain_label(f"#{c['id']} {c['purpose']} · {c['model']}"), max(start_ms, 0.0), c["latency_ms"], c["status"])
-        )
+        start_ms = (c.created_at - started_at).total_seconds() * 1000 - c.latency_ms if started_at else 0.0
+        rows.append((plain_label(f"#{c.id} {c.purpose} · {c.model}"), max(start_ms, 0.0), c.latency_ms, c.status))
     fig = go.Figure(
         go.Bar(
             y=[r[0] for r in rows],
@@ -60,14 +60,14 @@ def latency_waterfall(calls: list[dict[str, Any]], started_at: str | None) -> go
     return fig
 
 
-def cost_breakdown(calls: list[dict[str, Any]]) -> go.Figure:
+def cost_breakdown(calls: list[LlmCallRow]) -> go.Figure:
     """The run's spend by model and call purpose (unpriced calls show as 0 with their count in the hover)."""
     totals: dict[tuple[str, str], list[float]] = {}
     for c in calls:
-        entry = totals.setdefault((c["model"], c["purpose"]), [0.0, 0, 0])
-        entry[0] += c["cost_usd"] or 0.0
+        entry = totals.setdefault((c.model, str(c.purpose)), [0.0, 0, 0])
+        entry[0] += c.cost_usd or 0.0
         entry[1] += 1
-        entry[2] += c["cost_usd"] is None
+        entry[2] += c.cost_usd is None
     fig = go.Figure()
     for purpose in sorted({p for _, p in totals}):
         keys = [k for k in totals if k[1] == purpose]

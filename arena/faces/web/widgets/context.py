@@ -11,6 +11,7 @@ from arena.engine.config.settings import Settings, load_settings
 from arena.kernel.errors import ArenaError
 
 DEFAULT_ACTOR = "dashboard"
+MAX_ACTOR_CHARS = 64  # the width of the audit log's actor column
 _ACTOR_RE = re.compile(r"[^A-Za-z0-9_.@+\-]")
 
 
@@ -38,5 +39,5 @@ def actor() -> str:
         raw = st.context.headers.get("X-Forwarded-User") or ""
     except Exception:  # no request context (e.g. a bare script run)
         raw = ""
-    cleaned = _ACTOR_RE.sub("", raw)[:64]
+    cleaned = _ACTOR_RE.sub("", raw)[:MAX_ACTOR_CHARS]
     return cleaned or DEFAULT_ACTOR

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
+
+from arena.kernel.kinds import SizingKind
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
 DASH = "—"
+SECOND = "%Y-%m-%d %H:%M:%S"  # timestamps in tables and labels (always UTC)
+MINUTE = "%Y-%m-%d %H:%M"
+SHORT_ID_CHARS = 8
 
 
 def md_escape(value: Any) -> str:
@@ -39,7 +47,17 @@ def when(value: datetime | str | None) -> str:
         return DASH
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return value.strftime(f"{SECOND} UTC")
+
+
+def timestamp(value: datetime | None, *, fmt: str = SECOND) -> str:
+    """A UTC timestamp for a table cell or a label, without the zone (the column says UTC)."""
+    return DASH if value is None else value.strftime(fmt)
+
+
+def table(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """Read models (dataclasses) as the plain rows st.dataframe draws (vocabulary members as their text)."""
+    return [{k: str(v) if isinstance(v, StrEnum) else v for k, v in asdict(item).items()} for item in items]
 
 
 def ago(value: datetime | None, now: datetime) -> str:
@@ -58,7 +76,7 @@ def ago(value: datetime | None, now: datetime) -> str:
 
 
 def short_id(value: str | None) -> str:
-    return DASH if not value else value[:8]
+    return DASH if not value else value[:SHORT_ID_CHARS]
 
 
 def symbols(values: list[str] | None) -> str:
@@ -69,11 +87,12 @@ def sizing(value: dict[str, Any] | None) -> str:
     if not value:
         return DASH
     kind, amount = value.get("kind"), value.get("value")
-    return {
-        "pct_equity": f"{amount}% of equity",
-        "notional_usd": f"${amount} notional",
-        "shares": f"{amount} shares",
-    }.get(str(kind), str(value))
+    shown: dict[str, str] = {
+        SizingKind.PCT_EQUITY: f"{amount}% of equity",
+        SizingKind.NOTIONAL_USD: f"${amount} notional",
+        SizingKind.SHARES: f"{amount} shares",
+    }
+    return shown.get(str(kind), str(value))
 
 
 def change(before: Any, after: Any) -> str:

@@ -13,6 +13,7 @@ from arena.engine.config.guardrails import GuardrailConfig, load_config, update_
 from arena.engine.config.profile_service import field_errors
 from arena.faces.web.widgets.flash import flash_and_rerun
 from arena.faces.web.widgets.format import change, md_escape
+from arena.kernel.states import TradingState
 from arena.storage.read.dashboard import audit_log
 
 ESCALATION = (
@@ -32,12 +33,13 @@ EXECUTION = (
     "allowed_symbols",
     "require_market_open",
 )
-STATES = ("ACTIVE", "REDUCING", "HALTED")
+STATES = list(TradingState)
 STATE_HELP = {
-    "ACTIVE": "orders may open and close positions",
-    "REDUCING": "only orders that reduce a position",
-    "HALTED": "kill switch: no order is sent",
+    TradingState.ACTIVE: "orders may open and close positions",
+    TradingState.REDUCING: "only orders that reduce a position",
+    TradingState.HALTED: "kill switch: no order is sent",
 }
+STATE_COLOURS = {TradingState.ACTIVE: "green", TradingState.REDUCING: "orange", TradingState.HALTED: "red"}
 
 
 def load(db: Database) -> GuardrailConfig:
@@ -63,7 +65,7 @@ def save(db: Database, changes: dict[str, Any], actor: str) -> None:
 
 def render_trading_state(db: Database, config: GuardrailConfig, actor: str) -> None:
     state = config.trading_state
-    colour = {"ACTIVE": "green", "REDUCING": "orange", "HALTED": "red"}[state]
+    colour = STATE_COLOURS[state]
     st.markdown(f"Current trading state: :{colour}-badge[{state}] — {STATE_HELP[state]}")
     left, right = st.columns([3, 1])
     with left, st.form("trading_state"):
@@ -76,8 +78,10 @@ def render_trading_state(db: Database, config: GuardrailConfig, actor: str) -> N
         )
         if st.form_submit_button("Apply state"):
             save(db, {"trading_state": wanted}, actor)
-    if right.button("Kill switch: HALT now", icon=":material/block:", type="primary", disabled=state == "HALTED"):
-        save(db, {"trading_state": "HALTED"}, actor)
+    if right.button(
+        "Kill switch: HALT now", icon=":material/block:", type="primary", disabled=state == TradingState.HALTED
+    ):
+        save(db, {"trading_state": TradingState.HALTED}, actor)
 
 
 def _field_input(name: str, value: Any) -> Any:
@@ -114,10 +118,10 @@ def render_audit(db: Database) -> None:
     st.dataframe(
         [
             {
-                "when": r["at"],
-                "who": r["actor"],
-                "what": f"{r['entity']}: {r['key']}",
-                "change": change(r["before"], r["after"]),
+                "when": r.at,
+                "who": r.actor,
+                "what": f"{r.entity}: {r.key}",
+                "change": change(r.before, r.after),
             }
             for r in rows
         ],

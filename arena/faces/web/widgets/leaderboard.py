@@ -1,7 +1,7 @@
-"""Leaderboard widgets: draw the server-computed board (storage.leaderboard_read, shared with the REST API).
+"""Leaderboard widgets: draw the server-computed board (storage.read.leaderboard, shared with the REST API).
 
-The board's shape is docs/LEADERBOARD.md's; every field is read with .get() so a board with fewer fields (an
-empty window, an older snapshot) still draws, and nothing is computed here beyond formatting.
+The board is a typed LeaderboardView; its entries and extras are the snapshot's JSON payload (docs/LEADERBOARD.md),
+read with .get() so an older snapshot with fewer fields still draws. Nothing is computed here beyond formatting.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import streamlit as st
 
 from arena.faces.web.widgets.charts import plain_label
 from arena.faces.web.widgets.format import DASH, md_escape, usd
+from arena.storage.read.leaderboard import LeaderboardView
 
 
 def _ci(value: Any) -> str:
@@ -94,12 +95,12 @@ def render_equity(entries: list[dict[str, Any]]) -> None:
     st.plotly_chart(fig, key="equity_chart")
 
 
-def render_extras(board: dict[str, Any]) -> None:
-    arena = board.get("arena")
+def render_extras(board: LeaderboardView) -> None:
+    arena = board.extra.get("arena")
     if arena:
         st.subheader("The arena's own decisions")
         render_entries([{**arena, "key": "consensus", "status": "final decisions"}])
-    value = (board.get("escalation_value") or {}).get("by_trigger") or {}
+    value = (board.extra.get("escalation_value") or {}).get("by_trigger") or {}
     if value:
         st.subheader("Value of escalation")
         st.caption("Signed return of the powerful decision minus what the cheap round alone had chosen, per trigger.")
@@ -115,7 +116,7 @@ def render_extras(board: dict[str, Any]) -> None:
             ],
             hide_index=True,
         )
-    real = board.get("real_account")
+    real = board.extra.get("real_account")
     if real:
         st.subheader("Real (paper) account")
         st.text(
@@ -132,11 +133,10 @@ def _pct(value: Any) -> str:
     return DASH if value is None else f"{value:.2f}%"
 
 
-def render_board(board: dict[str, Any]) -> None:
-    entries = board.get("entries") or []
-    ranked = board.get("status") == "ranked"
-    if not ranked:
-        reason = board.get("reason") or f"no entry has {board.get('min_sample', 'enough')} scored decisions yet"
+def render_board(board: LeaderboardView) -> None:
+    entries = board.entries
+    if not board.ranked:
+        reason = board.reason or f"no entry has {board.extra.get('min_sample', 'enough')} scored decisions yet"
         st.info(f"Not enough data to rank agents: {md_escape(reason)}.")
     if entries:
         st.caption("Entries sharing a rank band cannot be told apart yet (their hit-rate intervals overlap).")

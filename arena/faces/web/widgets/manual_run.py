@@ -11,11 +11,13 @@ from arena.bootstrap.database import Database
 from arena.engine.config.settings import Settings
 from arena.engine.runs.service import start_run
 from arena.faces.web.widgets.format import DASH, duration_ms, md_escape, symbols, usd
-from arena.faces.web.widgets.runs_table import RUN_DETAILS_PAGE
+from arena.faces.web.widgets.runs_table import IN_FLIGHT, RUN_DETAILS_PAGE
 from arena.faces.web.widgets.strategies import describe
 from arena.faces.web.widgets.worker import WorkerHealth, worker_health
 from arena.kernel.errors import ConfigurationError, InvalidRequestError
-from arena.storage.read.dashboard import run_progress
+from arena.kernel.kinds import RunMode, Trigger
+from arena.kernel.states import RunStatus
+from arena.storage.read.dashboard import RunProgress, run_progress
 
 LIVE_SECONDS = 2
 SOURCES = ("Symbols", "A strategy's universe")
@@ -37,7 +39,7 @@ def render_form(
         text = st.text_input("Symbols (comma-separated)", value=default_symbols, disabled=strategy is not None)
         default_agents = [a for a in (strategy or {}).get("agents") or [] if a in agent_names]
         agents = st.multiselect("Agents (empty = every enabled profile)", agent_names, default=default_agents)
-        modes = ["competition", "debate"]
+        modes = list(RunMode)
         mode = st.radio("Mode", modes, index=modes.index(strategy["mode"]) if strategy else 0, horizontal=True)
         submitted = st.form_submit_button("Queue run", type="primary")
     if not submitted:
@@ -53,7 +55,7 @@ def render_form(
             symbols=wanted,
             agents=agents or None,
             mode=mode,
-            trigger="manual",
+            trigger=Trigger.MANUAL,
             enqueue=True,
             strategy_id=strategy["id"] if strategy else None,
             requested_by=actor,
@@ -64,27 +66,27 @@ def render_form(
     return started.run_id
 
 
-def _progress(db: Database, run_id: str) -> tuple[dict[str, Any] | None, WorkerHealth]:
+def _progress(db: Database, run_id: str) -> tuple[RunProgress | None, WorkerHealth]:
     with db.sessions() as session:
         return run_progress(session=session, run_id=run_id), worker_health(session=session)
 
 
-def render_progress(db: Database, run_id: str) -> str | None:
+def render_progress(db: Database, run_id: str) -> RunStatus | None:
     """Where the run is now; returns its status (None when the id is unknown)."""
     p, health = _progress(db, run_id)
     if p is None:
         st.warning("That run id is not known.")
         return None
     now = datetime.now(UTC)
-    status = p["status"]
-    so_far = " so far" if status in ("queued", "running") else ""
-    st.markdown(f"**Run `{md_escape(run_id)}`** — {md_escape(symbols(p['symbols']))} · {md_escape(p['mode'])}")
+    status = p.status
+    so_far = " so far" if status in IN_FLIGHT else ""
+    st.markdown(f"**Run `{md_escape(run_id)}`** — {md_escape(symbols(p.symbols))} · {md_escape(p.mode)}")
     st.text(
-        f"status: {status} · queue: {p['queue_state'] or DASH} · worker: {p['claimed_by'] or DASH} · "
-        f"LLM calls{so_far}: {p['llm_calls']} ({p['failed_calls']} failed) · cost{so_far}: {usd(p['cost_usd'])}"
+        f"status: {status} · queue: {p.queue_state or DASH} · worker: {p.claimed_by or DASH} · "
+        f"LLM calls{so_far}: {p.llm_calls} ({p.failed_calls} failed) · cost{so_far}: {usd(p.cost_usd)}"
     )
-    if status == "queued":
-        waited = duration_ms((now - p["created_at"]).total_seconds() * 1000)
+    if status == RunStatus.QUEUED:
+        waited = duration_ms((now - p.created_at).total_seconds() * 1000)
         if health.up:
             st.info(f"Queued {waited} ago — waiting for the worker to pick it up.")
         else:
@@ -92,20 +94,20 @@ def render_progress(db: Database, run_id: str) -> str | None:
                 f"Queued {waited} ago, but the worker is down ({health.summary}). "
                 "The run stays queued and starts when a worker is running."
             )
-    elif status == "running":
-        elapsed = duration_ms((now - (p["started_at"] or p["created_at"])).total_seconds() * 1000)
+    elif status == RunStatus.RUNNING:
+        elapsed = duration_ms((now - (p.started_at or p.created_at)).total_seconds() * 1000)
         st.info(f"Running for {elapsed}: the agents are being asked (calls appear as they finish).")
-    elif status == "completed":
-        st.success(f"Completed: final action {p['final_action'] or DASH}.")
+    elif status == RunStatus.COMPLETED:
+        st.success(f"Completed: final action {p.final_action or DASH}.")
     else:
-        st.error(f"Run {status}: {md_escape(p['error'] or 'no reason recorded')}")
+        st.error(f"Run {status}: {md_escape(p.error or 'no reason recorded')}")
     st.page_link(
         RUN_DETAILS_PAGE, label="Open its Run Details →", query_params={"run": run_id}, icon=":material/manage_search:"
     )
-    return str(status)
+    return status
 
 
 @st.fragment(run_every=LIVE_SECONDS)
 def live_progress(db: Database, run_id: str) -> None:
-    if render_progress(db, run_id) not in ("queued", "running"):
+    if render_progress(db, run_id) not in IN_FLIGHT:
         st.rerun(scope="app")  # finished: redraw once without the timer

@@ -18,23 +18,25 @@ from arena.engine.decide.prompts import TEMPLATES
 from arena.faces.web.widgets.flash import flash_and_rerun
 from arena.faces.web.widgets.format import change, md_escape
 from arena.kernel.errors import InvalidRequestError
-from arena.storage.read.dashboard import audit_log, day_start, profile_usage
+from arena.kernel.kinds import ProfileMode, Provider, Role, ToolPolicy
+from arena.storage.read.dashboard import ProfileUsage, audit_log, day_start, profile_usage
 from arena.storage.repositories.profiles import VERSIONED_FIELDS, current_profiles, profile_history
 
+NO_USAGE = ProfileUsage()  # a profile without calls in the period
 NEW = "+ New profile"
 CUSTOM = "custom"
 K = "pf_"  # session-state prefix of the form's widgets
 DEFAULTS: dict[str, Any] = {
     "name": "",
-    "provider": "openai",
+    "provider": Provider.OPENAI,
     "api_base": "",
     "model": "",
-    "role": "technical_analyst",
+    "role": Role.TECHNICAL_ANALYST,
     "template": "technical_analyst@v1",
     "max_tokens": 800,
     "temperature": 0.2,
-    "tool_policy": "none",
-    "mode": "cheap_first",
+    "tool_policy": ToolPolicy.NONE,
+    "mode": ProfileMode.CHEAP_FIRST,
     "enabled": True,
     "daily_budget_usd": "",
     "daily_call_limit": "",
@@ -49,8 +51,8 @@ def load_profiles(db: Database) -> list[dict[str, Any]]:
         return [
             {"name": p.name, "version": v.version, "updated_at": p.updated_at}
             | {f: getattr(v, f) for f in VERSIONED_FIELDS}
-            | {"enabled": p.enabled, "spent_today": usage.get(p.name, {}).get("cost_usd", 0.0)}
-            | {"calls_today": usage.get(p.name, {}).get("calls", 0)}
+            | {"enabled": p.enabled, "spent_today": usage.get(p.name, NO_USAGE).cost_usd}
+            | {"calls_today": usage.get(p.name, NO_USAGE).calls}
             for p, v in current_profiles(session=session)
         ]
 
@@ -117,20 +119,20 @@ def presets(settings: Settings) -> dict[str, dict[str, Any]]:
     """Model router presets from settings (ARENA_CHEAP_*/ARENA_POWER_* model ids)."""
     return {
         f"cheap · OpenAI · {settings.cheap_openai_model}": {
-            "provider": "openai",
+            "provider": Provider.OPENAI,
             "model": settings.cheap_openai_model,
-            "mode": "cheap_first",
+            "mode": ProfileMode.CHEAP_FIRST,
         },
         f"cheap · OpenRouter · {settings.cheap_openrouter_model}": {
-            "provider": "openrouter",
+            "provider": Provider.OPENROUTER,
             "model": settings.cheap_openrouter_model,
-            "mode": "cheap_first",
+            "mode": ProfileMode.CHEAP_FIRST,
         },
         f"powerful · OpenRouter · {settings.power_openrouter_model}": {
-            "provider": "openrouter",
+            "provider": Provider.OPENROUTER,
             "model": settings.power_openrouter_model,
-            "mode": "escalation_only",
-            "role": "judge",
+            "mode": ProfileMode.ESCALATION_ONLY,
+            "role": Role.JUDGE,
             "template": "judge@v1",
             "max_tokens": 1200,
         },
@@ -188,17 +190,17 @@ def render_form(db: Database, settings: Settings, profiles: list[dict[str, Any]]
     with st.form("profile_form"):
         a, b, c = st.columns(3)
         a.text_input("Name", key=K + "name", disabled=editing, help="2-64 lower-case letters, digits or _")
-        b.selectbox("Provider", ["openai", "openrouter"], key=K + "provider")
+        b.selectbox("Provider", list(Provider), key=K + "provider")
         c.text_input("Model id", key=K + "model")
         a.selectbox("Role", list(ROLES), key=K + "role")
         b.selectbox("Prompt template", [f"{t}@v{v}" for t, v in sorted(TEMPLATES)], key=K + "template")
-        c.selectbox("Mode", ["cheap_first", "escalation_only"], key=K + "mode")
+        c.selectbox("Mode", list(ProfileMode), key=K + "mode")
         a.number_input("Max tokens", step=100, key=K + "max_tokens")
         b.number_input("Temperature", step=0.1, key=K + "temperature")
         c.number_input("Timeout (s)", step=5.0, key=K + "timeout_s")
         a.text_input("Daily budget (USD)", key=K + "daily_budget_usd", help="blank = no budget")
         b.text_input("Daily call limit", key=K + "daily_call_limit", help="blank = no limit")
-        c.selectbox("Tool policy", ["none", "read_only"], key=K + "tool_policy")
+        c.selectbox("Tool policy", list(ToolPolicy), key=K + "tool_policy")
         st.text_input("API base URL (optional)", key=K + "api_base", help="an OpenAI-compatible endpoint")
         st.checkbox("Enabled", key=K + "enabled")
         submitted = st.form_submit_button("Save new version" if editing else "Create profile", type="primary")
@@ -258,7 +260,7 @@ def render_history(db: Database, name: str) -> None:
     st.dataframe(versions, hide_index=True)
     st.caption("Audit trail (who, when, before → after)")
     st.dataframe(
-        [{"when": c["at"], "who": c["actor"], "change": change(c["before"], c["after"])} for c in changes],
+        [{"when": c.at, "who": c.actor, "change": change(c.before, c.after)} for c in changes],
         hide_index=True,
     )
 

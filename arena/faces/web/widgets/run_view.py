@@ -3,6 +3,7 @@ st.json / st.dataframe — never as Markdown or HTML; anything interpolated into
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -13,16 +14,31 @@ from arena.faces.web.widgets.format import (
     confidence,
     duration_ms,
     md_escape,
-    short_id,
     sizing,
     symbols,
+    table,
     usd,
     when,
 )
+from arena.kernel.kinds import ExecutionMode, FinalAction, Phase
+from arena.kernel.states import AgentStatus
+from arena.storage.read.execution_trail import ExecutionTrail
+from arena.storage.read.run_views import ConsensusView, DecisionDetail, RunDetails
 
-ACTION_COLOURS = {"BUY": "green", "SELL": "red", "HOLD": "gray", "NO_TRADE": "orange"}
-STATUS_COLOURS = {"valid": "green", "repaired": "blue", "invalid": "red", "timeout": "orange", "error": "red"}
-PHASE_TITLES = {"cheap": "Cheap agents (round 1)", "escalation": "Escalation (powerful models)"}
+ACTION_COLOURS: dict[str, str] = {  # keyed by FinalAction; an agent's Action is one of its members
+    FinalAction.BUY: "green",
+    FinalAction.SELL: "red",
+    FinalAction.HOLD: "gray",
+    FinalAction.NO_TRADE: "orange",
+}
+STATUS_COLOURS = {
+    AgentStatus.VALID: "green",
+    AgentStatus.REPAIRED: "blue",
+    AgentStatus.INVALID: "red",
+    AgentStatus.TIMEOUT: "orange",
+    AgentStatus.ERROR: "red",
+}
+PHASE_TITLES = {Phase.CHEAP: "Cheap agents (round 1)", Phase.ESCALATION: "Escalation (powerful models)"}
 
 
 def _facts(rows: list[tuple[str, Any]]) -> None:
@@ -32,63 +48,63 @@ def _facts(rows: list[tuple[str, Any]]) -> None:
     st.code("\n".join(lines), language=None)
 
 
-def render_header(d: dict[str, Any]) -> None:
+def render_header(d: RunDetails) -> None:
     cols = st.columns(5)
-    cols[0].metric("Final action", d["final_action"] or DASH)
-    cols[1].metric("Status", d["status"])
-    cols[2].metric("Cost", usd(d["cost_usd"]))
-    cols[3].metric("Latency", duration_ms(d["latency_ms"]))
-    cols[4].metric("LLM calls", d["llm_calls"])
-    if d["error"]:
+    cols[0].metric("Final action", str(d.final_action or DASH))
+    cols[1].metric("Status", str(d.status))
+    cols[2].metric("Cost", usd(d.cost_usd))
+    cols[3].metric("Latency", duration_ms(d.latency_ms))
+    cols[4].metric("LLM calls", d.llm_calls)
+    if d.error:
         st.error("The run failed:")
-        st.code(d["error"], language=None, wrap_lines=True)
+        st.code(d.error, language=None, wrap_lines=True)
     left, right = st.columns(2)
     with left:
         _facts(
             [
-                ("run id", d["run_id"]),
-                ("trace id", d["trace_id"]),
-                ("decision id", d["decision_id"]),
-                ("symbols", symbols(d["symbols"])),
+                ("run id", d.run_id),
+                ("trace id", d.trace_id),
+                ("decision id", d.decision_id),
+                ("symbols", symbols(d.symbols)),
             ]
         )
     with right:
         _facts(
             [
-                ("trigger / mode", f"{d['trigger']} / {d['mode']} (execution {d['execution_mode']})"),
-                ("created", when(d["created_at"])),
-                ("started", when(d["started_at"])),
-                ("finished", when(d["finished_at"])),
+                ("trigger / mode", f"{d.trigger} / {d.mode} (execution {d.execution_mode})"),
+                ("created", when(d.created_at)),
+                ("started", when(d.started_at)),
+                ("finished", when(d.finished_at)),
             ]
         )
-    snaps = d["snapshots"]
+    snaps = d.snapshots
     _facts(
         [
-            ("market snapshot", snaps["market"]),
-            ("universe snapshot", snaps["universe"]),
-            ("portfolio snapshot", snaps["portfolio"]),
-            ("tokens in / out", f"{d['tokens_in']} / {d['tokens_out']}"),
+            ("market snapshot", snaps.market),
+            ("universe snapshot", snaps.universe),
+            ("portfolio snapshot", snaps.portfolio),
+            ("tokens in / out", f"{d.tokens_in} / {d.tokens_out}"),
         ]
     )
 
 
-def render_decision(d: dict[str, Any]) -> None:
-    c = d["consensus"]
+def render_decision(d: RunDetails) -> None:
+    c = d.consensus
     st.subheader("Final decision")
     if c is None:
         st.info("No consensus recorded (the run has not finished, or it failed before deciding).")
         return
-    _badge(c["final_action"], ACTION_COLOURS.get(c["final_action"], "blue"))
+    _badge(c.final_action, ACTION_COLOURS.get(c.final_action, "blue"))
     st.text(
-        f"outcome: {c['outcome']} · rule: {c['rule']} · symbol: {c['symbol'] or DASH} · "
-        f"confidence: {confidence(c['confidence'])} · sizing: {sizing(c['sizing'])}"
+        f"outcome: {c.outcome} · rule: {c.rule} · symbol: {c.symbol or DASH} · "
+        f"confidence: {confidence(c.confidence)} · sizing: {sizing(c.sizing)}"
     )
-    if c["no_trade_reason"]:
-        st.text(f"NO_TRADE because: {c['no_trade_reason']}")
+    if c.no_trade_reason:
+        st.text(f"NO_TRADE because: {c.no_trade_reason}")
     st.markdown("**Escalation**")
-    if d["escalation_reasons"]:
-        state = "escalated to powerful models" if d["escalated"] else "escalation needed but not performed"
-        st.text(f"{state}; reasons: {', '.join(d['escalation_reasons'])}")
+    if d.escalation_reasons:
+        state = "escalated to powerful models" if d.escalated else "escalation needed but not performed"
+        st.text(f"{state}; reasons: {', '.join(d.escalation_reasons)}")
     else:
         st.text("not escalated: the cheap agents were decisive")
 
@@ -97,81 +113,81 @@ def _badge(label: str, colour: str) -> None:
     st.badge(md_escape(label), color=colour)  # type: ignore[arg-type]
 
 
-def _agent_card(first: dict[str, Any], revisions: list[dict[str, Any]], versions: dict[int, int]) -> None:
+def _agent_card(first: DecisionDetail, revisions: list[DecisionDetail], versions: dict[int, int]) -> None:
     with st.container(border=True):
-        version = versions.get(first["profile_version_id"])
-        st.markdown(f"**{md_escape(first['profile'])}** · {md_escape(first['role'])} · v{version or '?'}")
+        version = versions.get(first.profile_version_id)
+        st.markdown(f"**{md_escape(first.profile)}** · {md_escape(first.role)} · v{version or '?'}")
         with st.container(horizontal=True):
-            _badge(first["action"] or "no vote", ACTION_COLOURS.get(first["action"] or "", "gray"))
-            _badge(first["status"], STATUS_COLOURS.get(first["status"], "gray"))
+            _badge(first.action or "no vote", ACTION_COLOURS.get(first.action or "", "gray"))
+            _badge(first.status, STATUS_COLOURS.get(first.status, "gray"))
             if revisions:
                 last = revisions[-1]
-                _badge(f"after debate: {last['action'] or 'no vote'}", ACTION_COLOURS.get(last["action"] or "", "gray"))
-        st.text(f"{first['provider']} / {first['model']}")
+                _badge(f"after debate: {last.action or 'no vote'}", ACTION_COLOURS.get(last.action or "", "gray"))
+        st.text(f"{first.provider} / {first.model}")
         st.text(
-            f"confidence {confidence(first['confidence'])} · horizon {first['time_horizon'] or DASH} · "
-            f"symbols {symbols(first['symbols'])}"
+            f"confidence {confidence(first.confidence)} · horizon {first.time_horizon or DASH} · "
+            f"symbols {symbols(first.symbols)}"
         )
         st.text(
-            f"cost {usd(first['cost_usd'], digits=6)} · latency {duration_ms(first['latency_ms'])} · "
-            f"tokens {first['tokens_in']}/{first['tokens_out']}"
+            f"cost {usd(first.cost_usd, digits=6)} · latency {duration_ms(first.latency_ms)} · "
+            f"tokens {first.tokens_in}/{first.tokens_out}"
         )
-        st.text("risk flags: " + (", ".join(first["risk_flags"]) or "none"))
+        st.text("risk flags: " + (", ".join(first.risk_flags) or "none"))
         _decision_body(first)
         if revisions:
             with st.expander(f"Debate rounds ({len(revisions)})"):
                 for rev in revisions:
                     st.text(
-                        f"round {rev['round']}: {rev['action'] or 'no vote'} ({rev['status']}), confidence "
-                        f"{confidence(rev['confidence'])}, cost {usd(rev['cost_usd'], digits=6)}, "
-                        f"flags: {', '.join(rev['risk_flags']) or 'none'}"
+                        f"round {rev.round}: {rev.action or 'no vote'} ({rev.status}), confidence "
+                        f"{confidence(rev.confidence)}, cost {usd(rev.cost_usd, digits=6)}, "
+                        f"flags: {', '.join(rev.risk_flags) or 'none'}"
                     )
-                    st.text(rev["rationale"] or "(no rationale)")
+                    st.text(rev.rationale or "(no rationale)")
 
 
-def _decision_body(x: dict[str, Any]) -> None:
+def _decision_body(x: DecisionDetail) -> None:
     with st.expander("Reasoning"):
-        st.text(x["rationale"] or "(no rationale: the reply was not a valid decision)")
-        if x["validation_errors"]:
-            st.text("Validation errors:\n" + "\n".join(f"- {e}" for e in x["validation_errors"]))
-    with st.expander(f"Tool calls ({len(x['tool_calls'])})"):
+        st.text(x.rationale or "(no rationale: the reply was not a valid decision)")
+        if x.validation_errors:
+            st.text("Validation errors:\n" + "\n".join(f"- {e}" for e in x.validation_errors))
+    with st.expander(f"Tool calls ({len(x.tool_calls)})"):
         st.json(
             {
-                "tool_calls": x["tool_calls"],
-                "required_tools": x["required_tools"],
-                "data_dependencies": x["data_dependencies"],
-                "sizing": x["sizing"],
+                "tool_calls": x.tool_calls,
+                "required_tools": x.required_tools,
+                "data_dependencies": x.data_dependencies,
+                "sizing": x.sizing,
             },
             expanded=True,
         )
     with st.expander("Raw model output"):
-        st.code(x["raw_output"] or "(empty)", language=None, wrap_lines=True)
-        st.caption(f"prompt hash {x['prompt_hash'] or DASH}")
+        st.code(x.raw_output or "(empty)", language=None, wrap_lines=True)
+        st.caption(f"prompt hash {x.prompt_hash or DASH}")
 
 
-def render_agents(decisions: list[dict[str, Any]], versions: dict[int, int]) -> None:
+def render_agents(decisions: list[DecisionDetail], versions: dict[int, int]) -> None:
     st.subheader("Agents")
     if not decisions:
         st.info("No agent has answered yet.")
         return
-    for phase in ("cheap", "escalation"):
-        firsts = [x for x in decisions if x["phase"] == phase]
+    for phase in PHASE_TITLES:
+        firsts = [x for x in decisions if x.phase == phase]
         if not firsts:
             continue
         st.markdown(f"**{PHASE_TITLES[phase]}**")
         cols = st.columns(min(3, len(firsts)))
         for i, first in enumerate(firsts):
-            revisions = [x for x in decisions if x["phase"] == "debate" and x["profile"] == first["profile"]]
+            revisions = [x for x in decisions if x.phase == Phase.DEBATE and x.profile == first.profile]
             with cols[i % len(cols)]:
-                _agent_card(first, revisions if phase == "cheap" else [], versions)
+                _agent_card(first, revisions if phase == Phase.CHEAP else [], versions)
 
 
-def render_consensus(c: dict[str, Any] | None) -> None:
+def render_consensus(c: ConsensusView | None) -> None:
     st.subheader("Consensus trace")
     if c is None:
         st.info("No consensus yet.")
         return
-    trace = c["trace"] or {}
+    trace = c.trace or {}
     cheap = trace.get("cheap", {})
     st.text(
         f"decided by: {trace.get('decided_by', DASH)} · cheap rule: {cheap.get('rule', DASH)} · "
@@ -194,9 +210,9 @@ def render_consensus(c: dict[str, Any] | None) -> None:
         st.json(trace, expanded=False)
 
 
-def render_guardrails(c: dict[str, Any] | None) -> None:
+def render_guardrails(c: ConsensusView | None) -> None:
     st.subheader("Guardrail checks")
-    checks = (c or {}).get("guardrail_checks") or []
+    checks = c.guardrail_checks if c is not None else []
     if not checks:
         st.info("No guardrail checks recorded: only BUY/SELL decisions go through the execution guardrails.")
         return
@@ -208,46 +224,51 @@ def render_guardrails(c: dict[str, Any] | None) -> None:
     st.dataframe(checks, hide_index=True, column_config={"passed": st.column_config.CheckboxColumn()})
 
 
-def render_execution(trail: dict[str, list[dict[str, Any]]] | None, execution_mode: str) -> None:
+def render_execution(trail: ExecutionTrail | None, execution_mode: ExecutionMode) -> None:
     st.subheader("Order → fills → positions")
-    if not trail or not trail["links"]:
-        reason = "execution is off for this run" if execution_mode != "on" else "the decision did not lead to one"
+    if trail is None or not trail.links:
+        reason = (
+            "execution is off for this run"
+            if execution_mode != ExecutionMode.ON
+            else "the decision did not lead to one"
+        )
         st.info(f"No order: {reason}.")
         return
-    st.dataframe(trail["links"], hide_index=True)
-    for title, key, empty in (
-        ("Order intent", "intents", "No order intent recorded."),
-        ("Broker orders", "orders", "The broker has not acknowledged an order yet."),
-        ("Fills", "fills", "No fills yet."),
-    ):
+    st.dataframe(table(trail.links), hide_index=True)
+    steps: tuple[tuple[str, Sequence[Any], str], ...] = (
+        ("Order intent", trail.intents, "No order intent recorded."),
+        ("Broker orders", trail.orders, "The broker has not acknowledged an order yet."),
+        ("Fills", trail.fills, "No fills yet."),
+    )
+    for title, rows, empty in steps:
         st.markdown(f"**{title}**")
-        if trail[key]:
-            st.dataframe(trail[key], hide_index=True)
+        if rows:
+            st.dataframe(table(rows), hide_index=True)
         else:
             st.text(empty)
     st.markdown("**Position snapshots**")
-    if not trail["positions"]:
+    if not trail.positions:
         st.text("No position snapshot linked yet (taken at reconciliation).")
-    for snap in trail["positions"]:
+    for snap in trail.positions:
         st.text(
-            f"{when(snap['taken_at'])}: equity {usd(snap['equity'], digits=2)}, cash {usd(snap['cash'], digits=2)}, "
-            f"buying power {usd(snap['buying_power'], digits=2)}, {len(snap['positions'])} positions"
+            f"{when(snap.taken_at)}: equity {usd(snap.equity, digits=2)}, cash {usd(snap.cash, digits=2)}, "
+            f"buying power {usd(snap.buying_power, digits=2)}, {len(snap.positions)} positions"
         )
-        if snap["positions"]:
-            st.dataframe(snap["positions"], hide_index=True)
+        if snap.positions:
+            st.dataframe(snap.positions, hide_index=True)
 
 
-def render_calls(d: dict[str, Any]) -> None:
-    calls = d["llm_calls_detail"]
+def render_calls(d: RunDetails) -> None:
+    calls = d.llm_calls_detail
     st.subheader("LLM calls")
     if not calls:
         st.info("No LLM call recorded for this run yet.")
         return
     left, right = st.columns(2)
-    left.plotly_chart(charts.latency_waterfall(calls, d["started_at"]), key="latency_chart")
+    left.plotly_chart(charts.latency_waterfall(calls, d.started_at), key="latency_chart")
     right.plotly_chart(charts.cost_breakdown(calls), key="cost_breakdown")
     st.dataframe(
-        calls,
+        table(calls),
         hide_index=True,
         column_order=[
             "id",
@@ -267,11 +288,4 @@ def render_calls(d: dict[str, Any]) -> None:
             "prompt_hash",
         ],
         column_config={"cost_usd": st.column_config.NumberColumn(format="$%.6f")},
-    )
-
-
-def run_label(item: dict[str, Any]) -> str:
-    return (
-        f"{item['created_at'][:19].replace('T', ' ')} · {symbols(item['symbols'])} · "
-        f"{item['final_action'] or item['status']} · {short_id(item['run_id'])}"
     )

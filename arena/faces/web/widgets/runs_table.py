@@ -6,9 +6,12 @@ from typing import Any
 
 import streamlit as st
 
-from arena.faces.web.widgets.format import DASH
+from arena.faces.web.widgets.format import DASH, short_id, symbols, timestamp
+from arena.kernel.states import RunStatus
+from arena.storage.read.run_listing import RunListItem
 
-RUN_DETAILS_PAGE = "pages/run_details.py"
+RUN_DETAILS_PAGE = "screens/run_details.py"
+IN_FLIGHT = (RunStatus.QUEUED, RunStatus.RUNNING)  # the statuses a page follows live until the run finishes
 
 
 def run_link(run_id: str) -> str:
@@ -16,23 +19,31 @@ def run_link(run_id: str) -> str:
     return f"run_details?run={run_id}"
 
 
-def _row(item: dict[str, Any]) -> dict[str, Any]:
+def _row(item: RunListItem) -> dict[str, Any]:
     return {
-        "created": item["created_at"][:19].replace("T", " "),
-        "status": item["status"],
-        "trigger": item["trigger"],
-        "strategy": item["strategy"] or DASH,
-        "mode": item["mode"],
-        "symbols": ", ".join(item["symbols"] or []),
-        "final action": item["final_action"] or DASH,
-        "escalated": bool(item["escalated"]),
-        "cost (USD)": item["cost_usd"],
-        "latency (s)": item["latency_ms"] / 1000 if item["latency_ms"] is not None else None,
-        "link": run_link(item["run_id"]),
+        "created": timestamp(item.created_at),
+        "status": str(item.status),
+        "trigger": str(item.trigger),
+        "strategy": item.strategy or DASH,
+        "mode": str(item.mode),
+        "symbols": ", ".join(item.symbols or []),
+        "final action": str(item.final_action or DASH),
+        "escalated": bool(item.escalated),
+        "cost (USD)": item.cost_usd,
+        "latency (s)": item.latency_ms / 1000 if item.latency_ms is not None else None,
+        "link": run_link(item.run_id),
     }
 
 
-def render_runs_table(items: list[dict[str, Any]], *, key: str) -> None:
+def run_label(item: RunListItem) -> str:
+    """One line per run for the run picker."""
+    return (
+        f"{timestamp(item.created_at)} · {symbols(item.symbols)} · "
+        f"{item.final_action or item.status} · {short_id(item.run_id)}"
+    )
+
+
+def render_runs_table(items: list[RunListItem], *, key: str) -> None:
     """Selecting a row opens that run's details page."""
     event = st.dataframe(
         [_row(i) for i in items],
@@ -51,4 +62,4 @@ def render_runs_table(items: list[dict[str, Any]], *, key: str) -> None:
     rows = event.selection.rows if event is not None else []
     if rows:
         st.session_state.pop(key, None)  # coming back to this page must not re-open the same run
-        st.switch_page(RUN_DETAILS_PAGE, query_params={"run": items[rows[0]]["run_id"]})
+        st.switch_page(RUN_DETAILS_PAGE, query_params={"run": items[rows[0]].run_id})

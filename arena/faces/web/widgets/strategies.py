@@ -13,6 +13,7 @@ from arena.engine.config.profile_service import field_errors
 from arena.engine.config.strategies import StrategySpec
 from arena.faces.web.widgets.flash import flash_and_rerun
 from arena.faces.web.widgets.format import DASH, md_escape
+from arena.kernel.kinds import RunMode, ScheduleKind
 from arena.storage.repositories.strategies import FIELDS, list_strategies, upsert_strategy
 
 NEW = "+ New strategy"
@@ -27,7 +28,7 @@ def load(db: Database) -> list[dict[str, Any]]:
 
 
 def schedule_text(s: dict[str, Any]) -> str:
-    return f"cron {s['cron']} (UTC)" if s["schedule_kind"] == "cron" else f"every {s['interval_seconds']} s"
+    return f"cron {s['cron']} (UTC)" if s["schedule_kind"] == ScheduleKind.CRON else f"every {s['interval_seconds']} s"
 
 
 def render_table(strategies: list[dict[str, Any]]) -> None:
@@ -91,9 +92,8 @@ def render_form(db: Database, strategies: list[dict[str, Any]], profile_names: l
         a, b, m = st.columns(3)
         name = a.text_input("Name", value=c.get("name", ""), disabled=editing, help="lower-case letters, digits, _")
         market = b.text_input("Market", value=c.get("market", "us_equities"))
-        mode = m.selectbox(
-            "Mode", ["competition", "debate"], index=["competition", "debate"].index(c.get("mode", "competition"))
-        )
+        modes = list(RunMode)
+        mode = m.selectbox("Mode", modes, index=modes.index(c.get("mode", RunMode.COMPETITION)))
         symbols = st.text_input("Universe (symbols, comma-separated)", value=", ".join(c.get("symbols", [])))
         agents = st.multiselect(
             "Agents (empty = every enabled profile)",
@@ -101,12 +101,8 @@ def render_form(db: Database, strategies: list[dict[str, Any]], profile_names: l
             default=[a for a in (c.get("agents") or []) if a in profile_names],
         )
         a, b, m = st.columns(3)
-        kind = a.radio(
-            "Schedule",
-            ["cron", "interval"],
-            index=["cron", "interval"].index(c.get("schedule_kind", "cron")),
-            horizontal=True,
-        )
+        kinds = list(ScheduleKind)
+        kind = a.radio("Schedule", kinds, index=kinds.index(c.get("schedule_kind", ScheduleKind.CRON)), horizontal=True)
         cron = b.text_input("Cron (UTC, 5 fields)", value=c.get("cron") or "*/30 14-20 * * mon-fri")
         interval = m.number_input("Interval (s)", value=int(c.get("interval_seconds") or 900), step=60)
         enabled = st.checkbox("Scheduled (on)", value=c.get("enabled", False))
@@ -125,8 +121,8 @@ def render_form(db: Database, strategies: list[dict[str, Any]], profile_names: l
         "agents": agents or None,
         "mode": mode,
         "schedule_kind": kind,
-        "cron": cron.strip() if kind == "cron" else None,
-        "interval_seconds": int(interval) if kind == "interval" else None,
+        "cron": cron.strip() if kind == ScheduleKind.CRON else None,
+        "interval_seconds": int(interval) if kind == ScheduleKind.INTERVAL else None,
         "enabled": enabled,
         "execution_enabled": execution,
     }

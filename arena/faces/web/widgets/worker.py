@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import streamlit as st
 from sqlalchemy.orm import Session
 
 from arena.engine.config.setup_checklist import HEARTBEAT_STALE_AFTER
 from arena.faces.web.widgets.format import ago, md_escape
-from arena.storage.read.dashboard import worker_heartbeats
+from arena.kernel.states import WorkerRole
+from arena.storage.read.dashboard import WorkerBeat, worker_heartbeats
 
 
 @dataclass(frozen=True)
 class WorkerHealth:
     up: bool
     summary: str
-    heartbeats: list[dict[str, Any]]
+    heartbeats: list[WorkerBeat]
 
 
 def worker_health(*, session: Session, now: datetime | None = None) -> WorkerHealth:
@@ -28,15 +28,15 @@ def worker_health(*, session: Session, now: datetime | None = None) -> WorkerHea
         return WorkerHealth(False, "no worker has ever reported (start `python -m arena worker`)", beats)
     newest = beats[0]
     # a cleanly stopped worker keeps its last beat time; it is down at once, not 60 s later
-    up = newest["role"] != "stopped" and now - newest["heartbeat_at"] <= HEARTBEAT_STALE_AFTER
-    who = md_escape(f"{newest['worker_id']} on {newest['hostname']} (pid {newest['pid']})")
+    up = newest.role != WorkerRole.STOPPED and now - newest.heartbeat_at <= HEARTBEAT_STALE_AFTER
+    who = md_escape(f"{newest.worker_id} on {newest.hostname} (pid {newest.pid})")
     if up:
-        return WorkerHealth(True, f"{who}, last heartbeat {ago(newest['heartbeat_at'], now)}", beats)
-    if newest["role"] == "stopped":
-        return WorkerHealth(False, f"{who} stopped cleanly {ago(newest['heartbeat_at'], now)}", beats)
+        return WorkerHealth(True, f"{who}, last heartbeat {ago(newest.heartbeat_at, now)}", beats)
+    if newest.role == WorkerRole.STOPPED:
+        return WorkerHealth(False, f"{who} stopped cleanly {ago(newest.heartbeat_at, now)}", beats)
     return WorkerHealth(
         False,
-        f"last heartbeat {ago(newest['heartbeat_at'], now)} from {who}; "
+        f"last heartbeat {ago(newest.heartbeat_at, now)} from {who}; "
         f"considered down after {int(HEARTBEAT_STALE_AFTER.total_seconds())} s",
         beats,
     )

@@ -1,0 +1,75 @@
+"""The composition root's vendor half: the LLM gateway, the broker and market data, built one way for every process.
+
+The CLI, the web process and the worker build what they need here and hand the engine its ports; none of them
+imports an adapter. The gateway always carries its call limits (ARENA_LLM_MAX_CONCURRENCY[_PER_PROVIDER]);
+the broker and market data of one process share one set of alpaca-py clients per credentials and URLs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from arena.adapters.alpaca.broker import AlpacaBroker
+from arena.adapters.alpaca.client import AlpacaClients
+from arena.adapters.alpaca.market_data import AlpacaMarketData
+from arena.adapters.llm.gateway import LLMGateway
+from arena.adapters.llm.limits import CallLimits
+from arena.adapters.llm.prices import PriceTable
+from arena.bootstrap.database import Database
+from arena.engine.config.settings import Settings
+from arena.engine.decide.agents import Gateway
+from arena.engine.llm.telemetry import DatabaseTelemetrySink
+from arena.engine.market.service import MarketService
+from arena.engine.ports import Broker, MarketData
+
+
+def build_gateway(settings: Settings, sessions: sessionmaker[Session]) -> Gateway:
+    """LLMGateway with the configured price table, a telemetry row per call, and the concurrency caps."""
+    return LLMGateway(
+        settings,
+        prices=PriceTable.load(settings.price_table_path),
+        sink=DatabaseTelemetrySink(sessions),
+        limits=CallLimits(
+            max_concurrent=settings.llm_max_concurrency,
+            max_per_provider=settings.llm_max_concurrency_per_provider,
+        ),
+    )
+
+
+def build_broker(settings: Settings) -> Broker:
+    """The broker port over Alpaca (clients built on first use: missing keys surface on the first call)."""
+    return AlpacaBroker(AlpacaClients.for_settings(settings))
+
+
+def build_market_data(settings: Settings) -> MarketData:
+    """The market-data port: Alpaca's raw bars, quotes and account, assembled by the engine."""
+    return MarketService(feed=AlpacaMarketData(AlpacaClients.for_settings(settings)))
+
+
+def preload_vendors(settings: Settings) -> None:
+    """Pay litellm's and alpaca-py's import costs now (worker start), not inside the first run."""
+    LLMGateway.preload()
+    AlpacaClients.for_settings(settings).preload()
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a process hands the engine: its database and the three vendor-facing ports."""
+
+    settings: Settings
+    database: Database
+    gateway: Gateway
+    broker: Broker
+    market: MarketData
+
+
+def build_services(settings: Settings, database: Database) -> Services:
+    return Services(
+        settings=settings,
+        database=database,
+        gateway=build_gateway(settings, database.sessions),
+        broker=build_broker(settings),
+        market=build_market_data(settings),
+    )

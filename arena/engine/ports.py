@@ -1,0 +1,149 @@
+"""What the engine needs from the outside world, as ports: the broker, and market data.
+
+The engine calls these protocols and never a vendor SDK; `arena.adapters.alpaca` implements them and
+`arena.bootstrap.services` wires the implementations in. The value types that cross the ports live here too, so
+an adapter builds them without reaching into the engine's logic.
+
+    Broker       orders (submit, look up, cancel), the market clock, asset flags, per-order fills
+    MarketFeed   raw market facts: daily bars, latest quotes, the account and its positions (an adapter)
+    MarketData   what runs and scoring ask for: a market snapshot with indicators, the portfolio, daily bars
+                 (arena.engine.market.service.MarketService builds it from a MarketFeed)
+
+Errors crossing a port are Arena's own (arena.kernel.errors): BrokerUnavailable (retry later), BrokerRejected
+(give up and record; DuplicateClientOrderId for a reused client_order_id), ConfigurationError, and
+InvalidRequestError for a request the broker cannot take (unknown symbol, bad quantity).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState
+
+Side = Literal["buy", "sell"]
+TimeInForceName = Literal["day", "gtc", "opg", "cls", "ioc", "fok"]
+
+
+class BrokerOrderView(BaseModel):
+    """A broker order as Arena records it; `status` is the broker's own lower-case status string."""
+
+    model_config = ConfigDict(frozen=True)
+
+    broker_order_id: str
+    client_order_id: str
+    symbol: str | None
+    side: str | None
+    qty: float | None
+    notional: float | None
+    filled_qty: float
+    filled_avg_price: float | None
+    status: str
+    submitted_at: datetime | None
+    updated_at: datetime | None
+    filled_at: datetime | None
+    raw: dict[str, Any]
+
+
+class ClockView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    is_open: bool
+    next_open: datetime
+    next_close: datetime
+
+
+class AssetView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    symbol: str
+    tradable: bool
+    fractionable: bool
+    shortable: bool
+
+
+class FillView(BaseModel):
+    """The cumulative fill of one order (see Broker.list_fill_activities for why it is per order)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    broker_order_id: str
+    client_order_id: str
+    symbol: str | None
+    side: str | None
+    filled_qty: float
+    filled_avg_price: float | None
+    filled_at: datetime | None
+    status: str
+
+
+class QuoteView(BaseModel):
+    """The latest quote's two sides; None for an empty side."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bid: float | None
+    ask: float | None
+
+
+class Broker(Protocol):
+    """Market orders, idempotent on `client_order_id`, plus the reads the guardrails and reconciliation need."""
+
+    def submit_order(
+        self,
+        *,
+        client_order_id: str,
+        symbol: str,
+        side: Side,
+        qty: float | None = None,
+        notional: float | None = None,
+        time_in_force: TimeInForceName = "day",
+    ) -> BrokerOrderView:
+        """One market order (exactly one of qty or notional); DuplicateClientOrderId when the id was used."""
+        ...
+
+    def get_order_by_client_id(self, client_order_id: str) -> BrokerOrderView | None:
+        """The order with this client_order_id, or None when the broker has none."""
+        ...
+
+    def cancel_order(self, broker_order_id: str) -> None: ...
+
+    def get_clock(self) -> ClockView: ...
+
+    def get_asset(self, symbol: str) -> AssetView:
+        """Tradability flags; an unknown symbol is an InvalidRequestError naming it."""
+        ...
+
+    def list_fill_activities(self, *, after: datetime | None = None) -> list[FillView]: ...
+
+
+class MarketFeed(Protocol):
+    """Raw market facts from a vendor; symbols arrive already normalized (arena.engine.market.symbols)."""
+
+    def daily_bars(self, symbols: list[str], *, start: datetime, end: datetime | None = None) -> dict[str, list[Bar]]:
+        """Adjusted daily bars, oldest first, per symbol (an empty list when the vendor has none)."""
+        ...
+
+    def latest_quotes(self, symbols: list[str]) -> dict[str, QuoteView]:
+        """The latest quote per symbol; a symbol without one is left out."""
+        ...
+
+    def portfolio(self, *, now: datetime | None = None) -> PortfolioState:
+        """Account equity, cash and buying power, and open positions (short ones with negative qty)."""
+        ...
+
+
+class MarketData(Protocol):
+    """What runs, reconciliation and scoring ask for."""
+
+    def snapshot(self, symbols: list[str], *, vol_threshold_pct: float, now: datetime | None = None) -> MarketSnapshot:
+        """Daily bars, quotes, indicators and the regime for these symbols, as of `now` (default: now)."""
+        ...
+
+    def portfolio(self, *, now: datetime | None = None) -> PortfolioState: ...
+
+    def daily_bars(self, symbols: list[str], *, start: datetime) -> dict[str, list[Bar]]:
+        """Adjusted daily bars from `start` until now, per symbol."""
+        ...

@@ -1,0 +1,160 @@
+"""The execution trail of one decision: decision → order intent → broker order → fills → position snapshots.
+
+Read from what ai_outcome_links recorded; each step is its own small read model so Run Details can table it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from arena.kernel.kinds import Side
+from arena.kernel.states import OrderStatus
+from arena.storage.models import BrokerOrder, OrderIntent, OutcomeLink, PositionSnapshot
+from arena.storage.read.run_fills import FillView, fills_by_broker_id
+from arena.storage.read.values import as_float, optional
+
+
+@dataclass(frozen=True, slots=True)
+class TrailLink:
+    client_order_id: str | None
+    broker_order_id: str | None
+    order_status: OrderStatus | None
+    final: bool
+    fills: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TrailIntent:
+    client_order_id: str
+    symbol: str
+    side: Side
+    qty: float | None
+    notional: float | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TrailOrder:
+    client_order_id: str
+    broker_order_id: str | None
+    symbol: str
+    side: Side
+    qty: float | None
+    filled_qty: float | None
+    filled_avg_price: float | None
+    status: OrderStatus
+    flagged: str | None
+    submitted_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TrailPosition:
+    id: int
+    taken_at: datetime
+    equity: float | None
+    cash: float | None
+    buying_power: float | None
+    positions: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionTrail:
+    """Every step recorded for a decision; all lists are empty when it led to no order."""
+
+    links: list[TrailLink] = field(default_factory=list)
+    intents: list[TrailIntent] = field(default_factory=list)
+    orders: list[TrailOrder] = field(default_factory=list)
+    fills: list[FillView] = field(default_factory=list)
+    positions: list[TrailPosition] = field(default_factory=list)
+
+
+def execution_trail(*, session: Session, decision_id: str) -> ExecutionTrail:
+    """decision → order intent → broker order → fills → position snapshots, as recorded in ai_outcome_links."""
+    links = list(
+        session.scalars(
+            select(OutcomeLink).where(OutcomeLink.decision_id == decision_id).order_by(OutcomeLink.created_at)
+        )
+    )
+    if not links:
+        return ExecutionTrail()
+    fill_ids = [f for link in links for f in (link.fill_ids or [])]
+    fills = fills_by_broker_id(session=session, broker_fill_ids=fill_ids).values()
+    return ExecutionTrail(
+        links=[_link(link) for link in links],
+        intents=_intents(session, [link.order_intent_id for link in links if link.order_intent_id is not None]),
+        orders=_orders(session, [link.client_order_id for link in links if link.client_order_id]),
+        fills=sorted(fills, key=lambda f: f.filled_at),
+        positions=_positions(session, [s for link in links for s in (link.position_snapshot_ids or [])]),
+    )
+
+
+def _link(link: OutcomeLink) -> TrailLink:
+    return TrailLink(
+        client_order_id=link.client_order_id,
+        broker_order_id=link.broker_order_id,
+        order_status=optional(OrderStatus, link.order_status),
+        final=link.final,
+        fills=len(link.fill_ids or []),
+        updated_at=link.updated_at,
+    )
+
+
+def _intents(session: Session, ids: list[int]) -> list[TrailIntent]:
+    if not ids:
+        return []
+    return [
+        TrailIntent(
+            client_order_id=i.client_order_id,
+            symbol=i.symbol,
+            side=Side(i.side),
+            qty=as_float(i.qty),
+            notional=as_float(i.notional),
+            created_at=i.created_at,
+        )
+        for i in session.scalars(select(OrderIntent).where(OrderIntent.id.in_(ids)))
+    ]
+
+
+def _orders(session: Session, client_ids: list[str]) -> list[TrailOrder]:
+    if not client_ids:
+        return []
+    return [
+        TrailOrder(
+            client_order_id=o.client_order_id,
+            broker_order_id=o.broker_order_id,
+            symbol=o.symbol,
+            side=Side(o.side),
+            qty=as_float(o.qty),
+            filled_qty=as_float(o.filled_qty),
+            filled_avg_price=as_float(o.filled_avg_price),
+            status=OrderStatus(o.status),
+            flagged=o.flagged,
+            submitted_at=o.submitted_at,
+            updated_at=o.updated_at,
+        )
+        for o in session.scalars(select(BrokerOrder).where(BrokerOrder.client_order_id.in_(client_ids)))
+    ]
+
+
+def _positions(session: Session, ids: list[int]) -> list[TrailPosition]:
+    if not ids:
+        return []
+    stmt = select(PositionSnapshot).where(PositionSnapshot.id.in_(ids)).order_by(PositionSnapshot.taken_at)
+    return [
+        TrailPosition(
+            id=s.id,
+            taken_at=s.taken_at,
+            equity=as_float(s.equity),
+            cash=as_float(s.cash),
+            buying_power=as_float(s.buying_power),
+            positions=s.positions,
+        )
+        for s in session.scalars(stmt)
+    ]
