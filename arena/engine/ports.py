@@ -22,8 +22,8 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState
+from arena.kernel.kinds import Side as Side  # re-exported: an order's side is the kernel's vocabulary
 
-Side = Literal["buy", "sell"]
 TimeInForceName = Literal["day", "gtc", "opg", "cls", "ioc", "fok"]
 
 

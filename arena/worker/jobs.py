@@ -18,6 +18,8 @@ from arena.engine.runs import queue as run_queue
 from arena.engine.runs.service import start_run
 from arena.kernel.errors import ArenaError
 from arena.kernel.ids import new_id
+from arena.kernel.kinds import ExecutionMode, Trigger
+from arena.storage.models.operations import REQUESTED_BY_LENGTH
 from arena.worker.config import WorkerConfig
 from arena.worker.lease import WorkerState
 from arena.worker.periodic import JobContext, PeriodicJob
@@ -156,7 +158,9 @@ class WorkerJobs:
         spec = await self._threads.db_call(cycle_spec, sessions=self.sessions, strategy_id=strategy_id)
         if spec is None:
             return
-        execution = "on" if spec.execution_enabled and self.settings.execution_enabled else "off"
+        execution = (
+            ExecutionMode.ON if spec.execution_enabled and self.settings.execution_enabled else ExecutionMode.OFF
+        )
         settings = self.settings.model_copy(update={"execution": execution})
         cycle_id = new_id()
         self._counters.cycles += 1
@@ -180,11 +184,11 @@ class WorkerJobs:
                 symbols=[symbol],
                 agents=spec.agents,
                 mode=spec.mode,
-                trigger="schedule",
+                trigger=Trigger.SCHEDULE,
                 enqueue=False,
                 strategy_id=spec.strategy_id,
                 cycle_id=cycle_id,
-                requested_by=f"strategy:{spec.name}"[:64],
+                requested_by=f"strategy:{spec.name}"[:REQUESTED_BY_LENGTH],
             )
         except ArenaError as exc:
             self._counters.last_error = f"strategy {spec.name}: {exc}"

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.runs import lease as worker_lease
+from arena.kernel.states import WorkerRole
 from arena.worker.config import WorkerConfig
 from arena.worker.runs import one_line
 from arena.worker.threads import WorkerThreads
@@ -31,7 +32,7 @@ log = logging.getLogger("arena.worker")
 class WorkerState:
     """Where this worker stands; shared by the lease loop, the jobs and the stop sequence."""
 
-    role: str = "standby"
+    role: WorkerRole = WorkerRole.STANDBY
     stopping: bool = False
     was_active: bool = False
     lease_until: float = 0.0  # monotonic time by which our lease has surely expired
@@ -42,7 +43,7 @@ class WorkerState:
 
     def may_start(self) -> bool:
         """Whether new work (a claim, a cycle, a periodic job) may begin now."""
-        return self.role == "active" and not self.stopping and self.lease_valid()
+        return self.role == WorkerRole.ACTIVE and not self.stopping and self.lease_valid()
 
 
 class LeaseKeeper:
@@ -114,14 +115,14 @@ class LeaseKeeper:
         if expires is not None:
             state.lease_until = attempt + self.config.lease_ttl_s
             state.lease_expires_at = expires
-            if state.role == "standby" and not state.stopping:
+            if state.role == WorkerRole.STANDBY and not state.stopping:
                 await self._on_gain()
-        elif state.role == "active" and not (failed and state.lease_valid()):
+        elif state.role == WorkerRole.ACTIVE and not (failed and state.lease_valid()):
             why = "its lease could not be renewed in time" if failed else "another worker holds the lease"
             await self._on_loss(why)
         await self.beat()
 
-    async def beat(self, role: str | None = None) -> None:
+    async def beat(self, role: WorkerRole | None = None) -> None:
         """Write this worker's heartbeat (a database fault is logged: the next tick tries again)."""
         expires = self.state.lease_expires_at
         detail = {"lease_expires_at": expires.isoformat() if expires else None, **self._detail()}

@@ -23,10 +23,14 @@ from arena.engine.ports import Broker, MarketData
 from arena.engine.runs import queue as run_queue
 from arena.engine.runs.service import execute_run
 from arena.kernel.errors import ArenaError
+from arena.kernel.states import RunStatus
 
 log = logging.getLogger("arena.worker")
 
 DbCall = Callable[..., Awaitable[Any]]
+ERROR_LINE_MAX_CHARS = 300  # what `one_line` keeps of an error
+# Not a run status: the run was no longer queued (finished or abandoned elsewhere), so this worker did nothing.
+SKIPPED = "skipped"
 
 
 @dataclass
@@ -38,6 +42,17 @@ class Counters:
     skipped: int = 0
     cycles: int = 0
     last_error: str | None = None
+
+    def count(self, status: str) -> None:
+        """One more run ended: completed, failed, or SKIPPED (no longer this worker's to run)."""
+        if status == RunStatus.COMPLETED:
+            self.completed += 1
+        elif status == RunStatus.FAILED:
+            self.failed += 1
+        elif status == SKIPPED:
+            self.skipped += 1
+        else:
+            raise ValueError(f"not a run outcome the worker counts: {status!r}")
 
 
 @dataclass
@@ -130,14 +145,14 @@ class RunPool:
                 )
             except ArenaError as exc:  # no longer queued: finished or abandoned elsewhere
                 log.info("run %s skipped: %s", run_id, exc)
-                status = "skipped"
+                status = SKIPPED
             except Exception as exc:  # a database fault outside the run's own error handling
                 reason = f"worker error: {one_line(exc)}"
                 log.error("run %s: %s", run_id, reason)
                 self.counters.last_error = reason
                 await self._safely(run_queue.abandon, run_id=run_id, reason=reason)
-                status = "failed"
-            setattr(self.counters, status, getattr(self.counters, status) + 1)
+                status = RunStatus.FAILED
+            self.counters.count(status)
             if flight.from_queue:
                 await self._safely(run_queue.finish, run_id=run_id)
 
@@ -163,4 +178,4 @@ def one_line(exc: BaseException) -> str:
     """`Type: first line` of an error (the driver's own error for database faults), never a traceback."""
     orig = getattr(exc, "orig", None) or exc
     lines = str(orig).strip().splitlines()
-    return f"{type(orig).__name__}: {lines[0] if lines else ''}"[:300]
+    return f"{type(orig).__name__}: {lines[0] if lines else ''}"[:ERROR_LINE_MAX_CHARS]

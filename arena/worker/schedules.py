@@ -16,6 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
+from arena.kernel.kinds import ScheduleKind
 from arena.storage.models import Strategy
 from arena.storage.repositories.strategies import list_strategies
 
@@ -38,14 +39,14 @@ class ScheduleSpec:
 
     def trigger(self) -> BaseTrigger:
         """Raises ValueError for a cron expression APScheduler cannot parse."""
-        if self.kind == "cron":
+        if self.kind == ScheduleKind.CRON:
             return CronTrigger.from_crontab(self.cron or "", timezone=UTC)
         if not self.interval_seconds or self.interval_seconds < 10:
             raise ValueError(f"interval must be at least 10 s (got {self.interval_seconds})")
         return IntervalTrigger(seconds=self.interval_seconds, timezone=UTC)
 
     def describe(self) -> str:
-        return f"cron {self.cron!r}" if self.kind == "cron" else f"every {self.interval_seconds} s"
+        return f"cron {self.cron!r}" if self.kind == ScheduleKind.CRON else f"every {self.interval_seconds} s"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from arena.engine.decide.agents import Gateway
 from arena.engine.ports import Broker, MarketData
 from arena.engine.runs import lease as worker_lease
 from arena.engine.runs import queue as run_queue
+from arena.kernel.states import WorkerRole
 from arena.worker.config import WorkerConfig
 from arena.worker.jobs import WorkerJobs
 from arena.worker.lease import LeaseKeeper, WorkerState
@@ -157,20 +158,20 @@ class Worker:
         if self.state.stopping:  # a stop arrived during recovery: the lease is released on the way out
             return
         log.info("worker %s is now active (holds the lease)", self.worker_id)
-        self.state.role = "active"
+        self.state.role = WorkerRole.ACTIVE
         self.state.was_active = True
         self.jobs.add_all()
 
     async def _deactivate(self, why: str) -> None:
         log.warning("worker %s is standby again: %s", self.worker_id, why)
-        self.state.role = "standby"
+        self.state.role = WorkerRole.STANDBY
         self.state.lease_expires_at = None
         self.jobs.remove_all()
         await self.runs.cancel_all(f"worker {self.worker_id} lost its lease")
 
     async def _shutdown(self) -> int:
-        self.state.was_active = self.state.role == "active"
-        self.state.role = "stopping"
+        self.state.was_active = self.state.role == WorkerRole.ACTIVE
+        self.state.role = WorkerRole.STOPPING
         self.jobs.scheduler.pause()  # no new cycles or claims; running jobs (cycles waiting on runs) carry on
         await self.lease.beat()
         in_flight = len(self.runs)
@@ -184,7 +185,7 @@ class Worker:
         await asyncio.sleep(0)  # let the scheduler's shutdown (scheduled on the loop) run
         await self.lease.stop()  # first, so no late renewal can take the lease back after the release
         await self.lease.release()
-        await self.lease.beat("stopped")
+        await self.lease.beat(WorkerRole.STOPPED)
         log.info(
             "worker %s stopped cleanly (%s): %d in-flight run(s) at stop, %d abandoned",
             self.worker_id,
@@ -220,7 +221,7 @@ def _build_worker(settings: Settings, config: WorkerConfig) -> Worker:
 
     db = open_database(settings)
     worker_id = worker_lease.new_worker_id()
-    worker_lease.beat(sessions=db.sessions, worker_id=worker_id, role="starting", detail={})
+    worker_lease.beat(sessions=db.sessions, worker_id=worker_id, role=WorkerRole.STARTING, detail={})
     log.info("worker %s starting (loading the LLM and broker clients)", worker_id)
     preload_vendors(settings)
     gc.freeze()  # litellm's ~190 MB of long-lived objects: out of every GC pass, and a stop exits in ms, not s

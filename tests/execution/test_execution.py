@@ -15,11 +15,12 @@ from arena.bootstrap.services import build_broker, build_market_data
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.config.settings import Settings
 from arena.engine.decide.decision import Sizing
-from arena.engine.execution.pipeline import client_order_id_for, execute_decision
+from arena.engine.execution.pipeline import execute_decision
 from arena.engine.execution.reconcile import ReconcileReport, reconcile_orders
 from arena.engine.execution.sizing import size_order
 from arena.engine.market.snapshot import PortfolioState, Position
 from arena.engine.ports import Broker
+from arena.kernel.ids import client_order_id
 from arena.storage.models import BrokerOrder, Consensus, Fill, OutcomeLink, PositionSnapshot
 from arena.storage.repositories import runs
 from tests.engine.factories import AS_OF, portfolio, snapshot
@@ -96,7 +97,7 @@ def reconcile(db: Database, settings: Settings) -> ReconcileReport:
 
 
 def orders_for(broker: AlpacaServer, decision_id: str) -> list[dict[str, Any]]:
-    return [o for o in broker.orders if o["client_order_id"] == client_order_id_for(decision_id)]
+    return [o for o in broker.orders if o["client_order_id"] == client_order_id(decision_id)]
 
 
 def test_executable_decision_becomes_one_linked_order(db: Database, broker: AlpacaServer) -> None:
@@ -265,7 +266,7 @@ def test_same_decision_twice_is_still_one_order(db: Database, broker: AlpacaServ
     again = submit_idempotently(
         sessions=db.sessions,
         broker=build_broker(settings_for(broker)),
-        client_order_id=client_order_id_for(decision_id),
+        client_order_id=client_order_id(decision_id),
         symbol="AAPL",
         side="buy",
         qty=10,
@@ -294,7 +295,7 @@ def test_broker_refusal_is_submit_failed(db: Database, broker: AlpacaServer) -> 
 def test_reconcile_records_partial_then_full_fills_and_snapshots(db: Database, broker: AlpacaServer) -> None:
     broker.next_order_flow("fill", fill_price=101.0)
     _result, decision_id = execute(db, settings_for(broker))
-    cid = client_order_id_for(decision_id)
+    cid = client_order_id(decision_id)
     first = reconcile(db, settings_for(broker))  # → partially_filled
     second = reconcile(db, settings_for(broker))  # → filled
     third = reconcile(db, settings_for(broker))  # nothing left open
@@ -320,15 +321,15 @@ def test_order_unknown_to_the_broker_is_flagged_not_assumed_flat(db: Database, b
             session=s,
             decision_id=decision_id,
             trace_id=trace_id,
-            client_order_id=client_order_id_for(decision_id),
+            client_order_id=client_order_id(decision_id),
             symbol="AAPL",
             side="buy",
             qty=1,
         )
     report = reconcile(db, settings_for(broker))
-    assert report.flagged == [client_order_id_for(decision_id)]
+    assert report.flagged == [client_order_id(decision_id)]
     with db.sessions() as s:
-        order = s.scalar(select(BrokerOrder).where(BrokerOrder.client_order_id == client_order_id_for(decision_id)))
+        order = s.scalar(select(BrokerOrder).where(BrokerOrder.client_order_id == client_order_id(decision_id)))
         assert order is not None and order.status == "pending" and "does not know" in (order.flagged or "")
 
 

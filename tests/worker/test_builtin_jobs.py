@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from arena.bootstrap.database import Database
 from arena.bootstrap.services import build_broker, build_market_data
-from arena.engine.execution.pipeline import client_order_id_for, submit_idempotently
+from arena.engine.execution.pipeline import submit_idempotently
+from arena.kernel.ids import client_order_id
 from arena.storage.models import Consensus, LeaderboardSnapshot
 from arena.storage.repositories import orders, runs
 from arena.worker.periodic import JobContext, periodic_jobs
@@ -33,7 +34,7 @@ def test_reconcile_and_rank_are_scheduled_and_do_their_work(sqlite_database: Dat
                 trace={},
             )
             runs.add_consensus(session=s, row=c)
-            cid = client_order_id_for(c.decision_id)
+            cid = client_order_id(c.decision_id)
             orders.create_intent(
                 session=s,
                 decision_id=c.decision_id,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from arena.adapters.alpaca.client import AlpacaClients, expect
 from arena.engine.market.snapshot import Bar, PortfolioState, Position
 from arena.engine.ports import QuoteView
+from arena.kernel.kinds import PositionSide
 
 if TYPE_CHECKING:
     from alpaca.data.models import Quote
@@ -97,7 +98,11 @@ class AlpacaMarketData:
                     qty=_num(p.qty),
                     market_value=_num(p.market_value),
                     avg_entry_price=_num(p.avg_entry_price),
-                    side="short" if str(getattr(p.side, "value", p.side)).lower() == "short" else "long",
+                    side=(
+                        PositionSide.SHORT
+                        if str(getattr(p.side, "value", p.side)).lower() == PositionSide.SHORT
+                        else PositionSide.LONG
+                    ),
                 )
                 for p in positions
             ],

@@ -24,13 +24,14 @@ from arena.adapters.llm.prices import COST_QUANTUM, PriceTable
 from arena.engine.config.settings import Settings
 from arena.engine.llm.types import CallStatus, CostSource, LLMCall, LLMCallResult
 from arena.engine.market.snapshot import canonical_json, sha256_hex
+from arena.kernel.kinds import Provider
 
 log = logging.getLogger(__name__)
 
 Sink = Callable[[LLMCallResult], None]
 Sleep = Callable[[float], Awaitable[None]]
 
-PROVIDERS = frozenset({"openai", "openrouter"})
+PROVIDERS = frozenset(Provider)
 # litellm exception classes worth another attempt: rate limits, server faults, timeouts, lost connections.
 RETRYABLE_CLASSES = (
     "RateLimitError",
@@ -238,7 +239,7 @@ def response_format(call: LLMCall) -> dict[str, Any]:
     OpenRouter fronts many models whose support for json_schema varies, while json_object is near universal;
     the schema still travels in the prompt and every reply is validated against it afterwards.
     """
-    if call.response_schema is not None and call.provider == "openai":
+    if call.response_schema is not None and call.provider == Provider.OPENAI:
         return {
             "type": "json_schema",
             "json_schema": {"name": SCHEMA_NAME, "schema": call.response_schema, "strict": True},

@@ -16,28 +16,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.execution.guardrails import Check, GuardrailInputs, evaluate
-from arena.engine.execution.order_lifecycle import check_order_transition, is_final
 from arena.engine.execution.sizing import SizedOrder, size_order
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
 from arena.engine.ports import Broker, BrokerOrderView
+from arena.kernel import ids
 from arena.kernel.clock import utc_day_start
 from arena.kernel.errors import ArenaError, DuplicateClientOrderId, GiveUpAndRecord, RetryLater
-from arena.kernel.states import ExecutionOutcome
+from arena.kernel.kinds import Side
+from arena.kernel.states import ExecutionOutcome, OrderStatus
 from arena.storage.models import Consensus
 from arena.storage.repositories import orders, runs
 
 log = logging.getLogger("arena.engine.execution")
 SUBMIT_ATTEMPTS = 2
-
-
-def client_order_id_for(decision_id: str) -> str:
-    """Deterministic: the same decision always maps to the same broker client_order_id."""
-    return f"arena-{decision_id}"
+ORDER_NOTE_MAX_CHARS = 500  # what an order's `flagged` note keeps of the broker's refusal
 
 
 @dataclass
 class ExecutionResult:
-    outcome: str  # executed | blocked | shadow | not_sized
+    outcome: ExecutionOutcome  # executed | blocked | shadow | not_sized
     checks: list[Check] = field(default_factory=list)
     order: dict[str, Any] | None = None
 
@@ -76,7 +73,7 @@ def execute_decision(
     if not execution_on:
         shadow = {"side": sized.side, "qty": sized.qty, "status": ExecutionOutcome.SHADOW.value}
         return ExecutionResult(ExecutionOutcome.SHADOW, checks, shadow)
-    cid = client_order_id_for(decision_id)
+    cid = ids.client_order_id(decision_id)
     with sessions() as session, session.begin():
         orders.create_intent(
             session=session,
@@ -147,7 +144,7 @@ def submit_idempotently(
             view = broker.submit_order(
                 client_order_id=client_order_id,
                 symbol=symbol,
-                side="buy" if side == "buy" else "sell",
+                side=Side.BUY if side == Side.BUY else Side.SELL,
                 qty=qty,
             )
             return record_view(sessions, view)
@@ -155,16 +152,20 @@ def submit_idempotently(
             found = _lookup(broker, client_order_id)
             if found is not None:
                 return record_view(sessions, found)
-            return _set_status(sessions, client_order_id, "unknown", "broker reports a duplicate it cannot show")
+            return _set_status(
+                sessions, client_order_id, OrderStatus.UNKNOWN, "broker reports a duplicate it cannot show"
+            )
         except RetryLater as exc:
             log.warning("submit %s ambiguous (%s); looking it up before any retry", client_order_id, exc)
             found = _lookup(broker, client_order_id)
             if found is not None:
                 return record_view(sessions, found)
             if attempt == SUBMIT_ATTEMPTS:
-                return _set_status(sessions, client_order_id, "unknown", f"not confirmed after {attempt} tries: {exc}")
+                return _set_status(
+                    sessions, client_order_id, OrderStatus.UNKNOWN, f"not confirmed after {attempt} tries: {exc}"
+                )
         except GiveUpAndRecord as exc:
-            return _set_status(sessions, client_order_id, "submit_failed", str(exc)[:500])
+            return _set_status(sessions, client_order_id, OrderStatus.SUBMIT_FAILED, str(exc)[:ORDER_NOTE_MAX_CHARS])
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -182,28 +183,26 @@ def record_view(sessions: sessionmaker[Session], view: BrokerOrderView) -> dict[
         row = orders.broker_order(session=session, client_order_id=view.client_order_id)
         link = orders.link_for_order(session=session, client_order_id=view.client_order_id)
         assert row is not None and link is not None, f"no intent for {view.client_order_id}"
-        check_order_transition(row.status, view.status)
+        orders.move_order(session=session, row=row, to_status=view.status, link=link)
         row.broker_order_id = view.broker_order_id
-        row.status = view.status
         row.filled_qty = Decimal(str(view.filled_qty))
         row.filled_avg_price = Decimal(str(view.filled_avg_price)) if view.filled_avg_price is not None else None
         row.submitted_at = view.submitted_at
         row.raw = view.raw
         row.flagged = None
         link.broker_order_id = view.broker_order_id
-        link.order_status = view.status
-        link.final = is_final(view.status)
     return {"client_order_id": view.client_order_id, "broker_order_id": view.broker_order_id, "status": view.status}
 
 
-def _set_status(sessions: sessionmaker[Session], client_order_id: str, status: str, note: str) -> dict[str, Any]:
+def _set_status(
+    sessions: sessionmaker[Session], client_order_id: str, status: OrderStatus, note: str
+) -> dict[str, Any]:
     with sessions() as session, session.begin():
         row = orders.broker_order(session=session, client_order_id=client_order_id)
         link = orders.link_for_order(session=session, client_order_id=client_order_id)
         assert row is not None and link is not None
-        check_order_transition(row.status, status)
-        row.status, row.flagged = status, note
-        link.order_status, link.final = status, is_final(status)
+        orders.move_order(session=session, row=row, to_status=status, link=link)
+        row.flagged = note
         broker_id = row.broker_order_id
     return {"client_order_id": client_order_id, "broker_order_id": broker_id, "status": status, "note": note}
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from arena.engine.execution.order_lifecycle import FINAL, check_order_transition, is_final
+from arena.engine.execution.order_lifecycle import FINAL
 from arena.engine.ports import Broker, BrokerOrderView, MarketData
 from arena.kernel.errors import ArenaError, IllegalTransition
 from arena.storage.models import BrokerOrder
@@ -78,9 +78,8 @@ def _apply(sessions: sessionmaker[Session], view: BrokerOrderView) -> int:
         row = orders.broker_order(session=session, client_order_id=view.client_order_id)
         link = orders.link_for_order(session=session, client_order_id=view.client_order_id)
         assert row is not None
-        check_order_transition(row.status, view.status)
+        orders.move_order(session=session, row=row, to_status=view.status, link=link)  # IllegalTransition: untouched
         fills = _record_fill(session, row, view)
-        row.status = view.status
         row.broker_order_id = view.broker_order_id
         row.filled_qty = Decimal(str(view.filled_qty))
         row.filled_avg_price = Decimal(str(view.filled_avg_price)) if view.filled_avg_price is not None else None
@@ -88,8 +87,6 @@ def _apply(sessions: sessionmaker[Session], view: BrokerOrderView) -> int:
         row.flagged = None
         if link is not None:
             link.broker_order_id = view.broker_order_id
-            link.order_status = view.status
-            link.final = is_final(view.status)
             if fills:
                 link.fill_ids = [*link.fill_ids, *fills]
         return len(fills)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from arena.engine.market.indicators import classify_regime, compute_indicators, overall_rule
-from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState, SymbolSnapshot
+from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState, Regime, SymbolSnapshot
 from arena.engine.market.symbols import normalize_symbols
 from arena.engine.ports import MarketFeed, QuoteView
 from arena.kernel.errors import InvalidRequestError
@@ -73,7 +73,7 @@ def assemble_snapshot(
             )
         )
         verdicts.append(f"{symbol}: {rule}")
-    overall = "high_volatility" if any(s.regime == "high_volatility" for s in snapshots) else "normal"
+    overall = Regime.HIGH_VOLATILITY if any(s.regime == Regime.HIGH_VOLATILITY for s in snapshots) else Regime.NORMAL
     return MarketSnapshot(
         as_of=as_of,
         timeframe="1Day",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from arena.engine.outcomes.metrics import bootstrap_ci, brier, mean, rank_bands, reliability_bins
 from arena.engine.outcomes.real_account import real_account
 from arena.engine.outcomes.shadow import shadow_account
-from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow
+from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow, ScoreSubject
 from arena.storage.models import DecisionScore
 from arena.storage.repositories import outcomes as repo
 
@@ -71,8 +71,8 @@ def compute_leaderboard(
     kwargs: dict[str, Any] = {"since": since, "until": until, "market": market, "strategy": strategy}
     stats = repo.decision_stats(session=session, group_by=group_by, **kwargs)
     entries = []
-    for agg in repo.score_aggregates(session=session, subject="agent", group_by=group_by, **kwargs):
-        rows = repo.score_rows(session=session, subject="agent", group_by=group_by, key=agg["key"], **kwargs)
+    for agg in repo.score_aggregates(session=session, subject=ScoreSubject.AGENT, group_by=group_by, **kwargs):
+        rows = repo.score_rows(session=session, subject=ScoreSubject.AGENT, group_by=group_by, key=agg["key"], **kwargs)
         metrics = entry_metrics(rows, stats.get(agg["key"]))
         metrics["key"] = agg["key"]
         metrics["ranked"] = metrics["n"] >= min_sample
@@ -83,7 +83,7 @@ def compute_leaderboard(
         e["rank_band"] = bands.get(e["key"])
         e["status"] = "ranked" if e["ranked"] else f"not enough data ({e['n']} of {min_sample} scored)"
     entries.sort(key=lambda e: (e["rank_band"] is None, e["rank_band"] or 0, -(e["hit_rate"] or 0), e["key"]))
-    consensus = repo.score_rows(session=session, subject="consensus", group_by=None, key=None, **kwargs)
+    consensus = repo.score_rows(session=session, subject=ScoreSubject.CONSENSUS, group_by=None, key=None, **kwargs)
     return {
         "window": window,
         "group_by": group_by,
@@ -107,11 +107,12 @@ def escalation_value(
     kw: dict[str, Any] = {"since": since, "until": until, "market": market, "strategy": strategy}
     final = {
         s.run_id: s
-        for s in repo.score_rows(session=session, subject="consensus", group_by=None, key=None, **kw)
+        for s in repo.score_rows(session=session, subject=ScoreSubject.CONSENSUS, group_by=None, key=None, **kw)
         if s.escalated
     }
     cheap = {
-        s.run_id: s for s in repo.score_rows(session=session, subject="cheap_consensus", group_by=None, key=None, **kw)
+        s.run_id: s
+        for s in repo.score_rows(session=session, subject=ScoreSubject.CHEAP_CONSENSUS, group_by=None, key=None, **kw)
     }
     per: dict[str, list[float]] = {}
     for run_id, f in final.items():

@@ -11,11 +11,12 @@ from arena.engine.decide.agents import AgentSpec
 from arena.engine.llm.types import Provider
 from arena.engine.market.symbols import normalize_symbols
 from arena.kernel.errors import ConfigurationError, InvalidRequestError
+from arena.kernel.kinds import ProfileMode, RunMode
 from arena.storage.models import AgentProfile, AgentProfileVersion
 from arena.storage.repositories.profiles import current_profiles
 
 MAX_RUN_SYMBOLS = 20
-MODES = ("competition", "debate")
+MODES = tuple(RunMode)
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def plan_run(
     else:
         chosen = [(p, v) for p, v in profiles if p.enabled]
     specs = [to_spec(p, v) for p, v in chosen]
-    cheap = [s for s in specs if s.mode == "cheap_first"]
+    cheap = [s for s in specs if s.mode == ProfileMode.CHEAP_FIRST]
     if not cheap:
         raise InvalidRequestError(
             "no enabled cheap_first agent profile to run (create one, or `python -m arena profiles init`)",
@@ -60,11 +61,11 @@ def plan_run(
         )
     missing = sorted({s.provider for s in cheap if settings.provider_key(s.provider) is None})
     if missing:
-        names = {"openai": "OPENAI_API_KEY", "openrouter": "OPENROUTER_API_KEY"}
+        names = {Provider.OPENAI: "OPENAI_API_KEY", Provider.OPENROUTER: "OPENROUTER_API_KEY"}
         raise ConfigurationError("no provider configured for " + ", ".join(f"{p} (set {names[p]})" for p in missing))
     if not settings.broker_configured:
         raise ConfigurationError("market data needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
-    power = [s for s in specs if s.mode == "escalation_only"]
+    power = [s for s in specs if s.mode == ProfileMode.ESCALATION_ONLY]
     return RunPlan(clean, mode, list(dict.fromkeys(agents)) if agents else None, cheap, power)
 
 

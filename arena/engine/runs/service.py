@@ -13,19 +13,30 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.guardrails import GuardrailConfig, load_config
 from arena.engine.config.settings import Settings
-from arena.engine.decide.agents import AgentOutcome, AgentSpec, CallIds, Gateway
+from arena.engine.decide.agents import AgentOutcome, CallIds, Gateway
+from arena.engine.decide.budgets import budget_checker, power_claimer
 from arena.engine.decide.coordinator import ArenaCoordinator, CoordinatorResult
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState, canonical_json, sha256_hex
 from arena.engine.ports import Broker, MarketData
+from arena.engine.runs.lifecycle import RUN_ERROR_MAX_CHARS
 from arena.engine.runs.request import plan_run
-from arena.kernel.clock import utc_day_start, utcnow
+from arena.kernel.clock import utcnow
 from arena.kernel.errors import ArenaError
-from arena.kernel.kinds import FinalAction
+from arena.kernel.kinds import ExecutionMode, FinalAction, SnapshotKind
 from arena.kernel.states import ExecutionOutcome, RunStatus
-from arena.storage.models import AgentDecision, AgentProfileVersion, ArenaRun, Consensus
-from arena.storage.repositories import budget, runs
+from arena.storage.models import AgentDecision, ArenaRun, Consensus
+from arena.storage.repositories import runs
 
 log = logging.getLogger("arena.run")
+
+EXECUTION_FAULT_MAX_CHARS = 300  # what the "execution" check keeps of an unexpected fault's message
+# A final action's outcome before guardrails and sizing have their say (execution may then rewrite it).
+_OUTCOME_BY_ACTION: dict[FinalAction, ExecutionOutcome] = {
+    FinalAction.BUY: ExecutionOutcome.EXECUTABLE,
+    FinalAction.SELL: ExecutionOutcome.EXECUTABLE,
+    FinalAction.HOLD: ExecutionOutcome.HOLD,
+    FinalAction.NO_TRADE: ExecutionOutcome.NO_TRADE,
+}
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,7 @@ async def execute_run(
     try:
         decided = await _decide(sessions=sessions, settings=settings, gateway=gateway, market=market, run=claimed)
     except Exception as exc:  # the run is recorded as failed with the reason; nothing is left "running"
-        reason = f"{exc.__class__.__name__}: {exc}"[:500]
+        reason = f"{exc.__class__.__name__}: {exc}"[:RUN_ERROR_MAX_CHARS]
         log.warning("run %s failed: %s", run_id, reason)
         _finish_failed(sessions, run_id, reason, started)
         return RunStatus.FAILED
@@ -171,8 +182,8 @@ async def _decide(
     coordinator = ArenaCoordinator(
         gateway=gateway,
         config=config,
-        budget_check=_budget_checker(sessions),
-        claim_power_call=_power_claimer(sessions, config),
+        budget_check=budget_checker(sessions),
+        claim_power_call=power_claimer(sessions, config),
     )
     result = await coordinator.run(
         ids=CallIds(run.trace_id, run.run_id, run.cycle_id, input_hash),
@@ -196,49 +207,36 @@ def _store_inputs(
     market_json = canonical_json(snapshot)
     portfolio_json = canonical_json(portfolio)
     universe_json = canonical_json(sorted(universe))
-    hashes = {
+    hashes: dict[str, str] = {
         kind: sha256_hex(text)
-        for kind, text in (("market", market_json), ("portfolio", portfolio_json), ("universe", universe_json))
+        for kind, text in (
+            (SnapshotKind.MARKET, market_json),
+            (SnapshotKind.PORTFOLIO, portfolio_json),
+            (SnapshotKind.UNIVERSE, universe_json),
+        )
     }
     with sessions() as session, session.begin():
-        runs.store_snapshot(session=session, digest=hashes["market"], kind="market", payload=market_json)
-        runs.store_snapshot(session=session, digest=hashes["portfolio"], kind="portfolio", payload=portfolio_json)
-        runs.store_snapshot(session=session, digest=hashes["universe"], kind="universe", payload=universe_json)
+        runs.store_snapshot(
+            session=session, digest=hashes[SnapshotKind.MARKET], kind=SnapshotKind.MARKET, payload=market_json
+        )
+        runs.store_snapshot(
+            session=session,
+            digest=hashes[SnapshotKind.PORTFOLIO],
+            kind=SnapshotKind.PORTFOLIO,
+            payload=portfolio_json,
+        )
+        runs.store_snapshot(
+            session=session,
+            digest=hashes[SnapshotKind.UNIVERSE],
+            kind=SnapshotKind.UNIVERSE,
+            payload=universe_json,
+        )
         run = session.get(ArenaRun, run_id)
         assert run is not None
-        run.market_snapshot_hash = hashes["market"]
-        run.portfolio_snapshot_hash = hashes["portfolio"]
-        run.universe_snapshot_hash = hashes["universe"]
+        run.market_snapshot_hash = hashes[SnapshotKind.MARKET]
+        run.portfolio_snapshot_hash = hashes[SnapshotKind.PORTFOLIO]
+        run.universe_snapshot_hash = hashes[SnapshotKind.UNIVERSE]
     return sha256_hex(canonical_json(hashes))
-
-
-def _budget_checker(sessions: sessionmaker[Session]) -> Any:
-    def check(agent: AgentSpec) -> str | None:
-        if agent.daily_budget_usd is None and agent.daily_call_limit is None:
-            return None
-        with sessions() as session:
-            version = session.get(AgentProfileVersion, agent.version_id)
-            assert version is not None
-            spent, calls = runs.profile_usage_since(
-                session=session, profile_id=version.profile_id, since=utc_day_start()
-            )
-        if agent.daily_call_limit is not None and calls >= agent.daily_call_limit:
-            return f"daily call limit reached ({calls}/{agent.daily_call_limit})"
-        if agent.daily_budget_usd is not None and spent >= Decimal(str(agent.daily_budget_usd)):
-            return f"daily budget spent (${spent:.4f} of ${agent.daily_budget_usd:.2f})"
-        return None
-
-    return check
-
-
-def _power_claimer(sessions: sessionmaker[Session], config: GuardrailConfig) -> Any:
-    def claim() -> bool:
-        with sessions() as session, session.begin():
-            return budget.claim_power_call(
-                session=session, day=utc_day_start().date().isoformat(), cap=config.max_power_calls_per_day
-            )
-
-    return claim
 
 
 def _decision_row(run_id: str, o: AgentOutcome) -> AgentDecision:
@@ -280,7 +278,7 @@ def _decision_row(run_id: str, o: AgentOutcome) -> AgentDecision:
 def _record_result(sessions: sessionmaker[Session], run_id: str, trace_id: str, result: CoordinatorResult) -> str:
     """Every agent decision and the consensus, in one transaction; returns the stable decision_id."""
     final = result.final
-    outcome = {"BUY": "executable", "SELL": "executable", "HOLD": "hold"}.get(final.action, "no_trade")
+    outcome = _OUTCOME_BY_ACTION.get(final.action, ExecutionOutcome.NO_TRADE)
     consensus = Consensus(
         run_id=run_id,
         trace_id=trace_id,
@@ -318,7 +316,7 @@ def _execute(
     assert final.symbol is not None and final.sizing is not None
     with sessions() as session:
         row = session.get(ArenaRun, run.run_id)
-        execution_on = row is not None and row.execution_mode == "on" and settings.execution_enabled
+        execution_on = row is not None and row.execution_mode == ExecutionMode.ON and settings.execution_enabled
     try:
         outcome = execute_decision(
             sessions=sessions,
@@ -336,7 +334,7 @@ def _execute(
         )
     except Exception as exc:
         log.exception("execution of decision %s failed", decision_id)
-        failed = Check("execution", False, f"{exc.__class__.__name__}: {exc}"[:300])
+        failed = Check("execution", False, f"{exc.__class__.__name__}: {exc}"[:EXECUTION_FAULT_MAX_CHARS])
         outcome = ExecutionResult(ExecutionOutcome.BLOCKED, [failed])
     store_outcome(sessions=sessions, run_id=run.run_id, result=outcome)
 
@@ -345,7 +343,7 @@ def _complete(sessions: sessionmaker[Session], run_id: str, result: CoordinatorR
     _finish(
         sessions,
         run_id,
-        "completed",
+        RunStatus.COMPLETED,
         started,
         {
             "final_action": result.final.action,
@@ -356,17 +354,19 @@ def _complete(sessions: sessionmaker[Session], run_id: str, result: CoordinatorR
 
 
 def _finish_failed(sessions: sessionmaker[Session], run_id: str, reason: str, started: float) -> None:
-    _finish(sessions, run_id, "failed", started, {"error": reason})
+    _finish(sessions, run_id, RunStatus.FAILED, started, {"error": reason})
 
 
-def _finish(sessions: sessionmaker[Session], run_id: str, status: str, started: float, values: dict[str, Any]) -> None:
+def _finish(
+    sessions: sessionmaker[Session], run_id: str, status: RunStatus, started: float, values: dict[str, Any]
+) -> None:
     """running → completed/failed with the run's totals taken from its LLM-call rows."""
     with sessions() as session, session.begin():
         cost, tin, tout, calls = runs.call_totals(session=session, run_id=run_id)
         runs.move_run(
             session=session,
             run_id=run_id,
-            from_status="running",
+            from_status=RunStatus.RUNNING,
             to_status=status,
             values={
                 **values,

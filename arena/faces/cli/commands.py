@@ -13,6 +13,8 @@ from arena.bootstrap.database import Database
 from arena.engine.config.profiles import starting_profiles
 from arena.engine.config.settings import Settings
 from arena.kernel.errors import InvalidRequestError
+from arena.kernel.kinds import RunMode, Trigger
+from arena.kernel.states import RunStatus
 from arena.storage.read.run_report import run_summary
 from arena.storage.repositories.profiles import upsert_profile
 
@@ -21,7 +23,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     run = sub.add_parser("run", help="one arena run over the given symbols")
     run.add_argument("--symbols", required=True, help="comma-separated tickers, e.g. AAPL,MSFT")
     run.add_argument("--agents", help="comma-separated profile names (default: every enabled profile)")
-    run.add_argument("--mode", choices=["competition", "debate"], default="competition")
+    run.add_argument("--mode", choices=[m.value for m in RunMode], default=RunMode.COMPETITION.value)
     run.add_argument("--enqueue", action="store_true", help="queue for the worker and print the run id at once")
     run.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -55,7 +57,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         symbols=symbols,
         agents=_split(args.agents),
         mode=args.mode,
-        trigger="cli",
+        trigger=Trigger.CLI,
         enqueue=args.enqueue,
         requested_by="cli",
         verify_with=services.broker,
@@ -84,7 +86,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         print(json.dumps(summary, default=str))
     else:
         _print_human(summary)
-    if summary["status"] != "completed":
+    if summary["status"] != RunStatus.COMPLETED:
         print(f"arena: run {started.run_id} {summary['status']}: {summary['error']}", file=sys.stderr)
         return 1
     return 0
