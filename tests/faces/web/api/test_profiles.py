@@ -1,0 +1,107 @@
+"""POST /profiles creates or versions a profile with the dashboard form's validation; GET /profiles lists them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from arena.bootstrap.database import Database
+from arena.storage.models import AgentProfile, AgentProfileVersion, SettingsAudit
+from tests.faces.web.api.conftest import AUTH, CheckedClient
+
+SPEC: dict[str, Any] = {
+    "name": "cheap_scout",
+    "provider": "openrouter",
+    "model": "meta-llama/llama-3.1-8b-instruct",
+    "role": "technical_analyst",
+    "prompt_template_id": "technical_analyst",
+}
+
+
+def _counts(db: Database) -> tuple[int, int]:
+    with db.sessions() as session:
+        return (
+            session.scalar(select(func.count()).select_from(AgentProfile)) or 0,
+            session.scalar(select(func.count()).select_from(AgentProfileVersion)) or 0,
+        )
+
+
+def test_create_update_unchanged_and_list(client: CheckedClient, database: Database) -> None:
+    created = client.post("/profiles", json=SPEC, headers=AUTH)
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (body["name"], body["version"], body["created"], body["changed"]) == ("cheap_scout", 1, True, True)
+
+    same = client.post("/profiles", json=SPEC, headers=AUTH)
+    assert same.status_code == 200
+    assert (same.json()["version"], same.json()["created"], same.json()["changed"]) == (1, False, False)
+
+    updated = client.post("/profiles", json=SPEC | {"temperature": 0.7, "enabled": False}, headers=AUTH)
+    assert updated.status_code == 200
+    assert (updated.json()["version"], updated.json()["changed"]) == (2, True)
+    assert updated.json()["profile_id"] == body["profile_id"]
+    assert _counts(database) == (1, 2)
+
+    listed = client.get("/profiles", headers=AUTH)
+    assert listed.status_code == 200
+    (item,) = listed.json()["items"]
+    assert item["name"] == "cheap_scout" and item["version"] == 2 and item["temperature"] == 0.7
+    assert item["enabled"] is False and item["created_by"] == "api" and item["mode"] == "cheap_first"
+    assert item["version_id"] == updated.json()["version_id"]
+    with database.sessions() as session:
+        actors = session.scalars(select(SettingsAudit.actor).where(SettingsAudit.entity_key == "cheap_scout")).all()
+    assert actors == ["api", "api"]
+
+
+def test_list_is_empty_on_a_fresh_database(client: CheckedClient) -> None:
+    assert client.get("/profiles", headers=AUTH).json() == {"items": []}
+
+
+def test_credentials_in_a_base_url_are_not_shown(client: CheckedClient) -> None:
+    spec = SPEC | {"api_base": "https://user:hunter2-pass@llm.internal/v1"}
+    assert client.post("/profiles", json=spec, headers=AUTH).status_code == 201
+    listed = client.get("/profiles", headers=AUTH)
+    assert "hunter2-pass" not in listed.text
+    assert listed.json()["items"][0]["api_base"] == "https://user:***@llm.internal/v1"
+
+
+INVALID: list[tuple[str, dict[str, Any], str]] = [
+    ("name missing", {k: v for k, v in SPEC.items() if k != "name"}, "name"),
+    ("name format", SPEC | {"name": "Bad Name!"}, "name"),
+    ("provider", SPEC | {"provider": "anthropic"}, "provider"),
+    ("api_base", SPEC | {"api_base": "ftp://x"}, "api_base"),
+    ("model empty", SPEC | {"model": ""}, "model"),
+    ("role", SPEC | {"role": "oracle"}, "role"),
+    ("prompt template", SPEC | {"prompt_template_id": "nope"}, "body"),
+    ("prompt_version", SPEC | {"prompt_version": 0}, "prompt_version"),
+    ("max_tokens", SPEC | {"max_tokens": 0}, "max_tokens"),
+    ("temperature", SPEC | {"temperature": 3}, "temperature"),
+    ("tool_policy", SPEC | {"tool_policy": "shell"}, "tool_policy"),
+    ("mode", SPEC | {"mode": "always"}, "mode"),
+    ("enabled", SPEC | {"enabled": "maybe"}, "enabled"),
+    ("daily_budget_usd", SPEC | {"daily_budget_usd": -1}, "daily_budget_usd"),
+    ("daily_call_limit", SPEC | {"daily_call_limit": -5}, "daily_call_limit"),
+    ("timeout_s", SPEC | {"timeout_s": 0}, "timeout_s"),
+    ("api keys are settings, not profile fields", SPEC | {"api_key": "sk-live-should-never-be-stored"}, "api_key"),
+]
+
+
+@pytest.mark.parametrize(("body", "field"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID])
+def test_invalid_fields_are_422_and_nothing_is_saved(
+    client: CheckedClient, database: Database, body: dict[str, Any], field: str
+) -> None:
+    response = client.post("/profiles", json=body, headers=AUTH)
+    assert response.status_code == 422, response.text
+    payload = response.json()
+    assert payload["error"] == "invalid_request" and field in payload["fields"], payload
+    assert "sk-live-should-never-be-stored" not in response.text
+    assert _counts(database) == (0, 0)
+
+
+def test_every_invalid_field_is_reported_at_once(client: CheckedClient, database: Database) -> None:
+    response = client.post("/profiles", json=SPEC | {"role": "x", "temperature": 9, "max_tokens": -1}, headers=AUTH)
+    assert response.status_code == 422
+    assert {"role", "temperature", "max_tokens"} <= set(response.json()["fields"])
+    assert _counts(database) == (0, 0)

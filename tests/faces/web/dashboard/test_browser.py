@@ -1,0 +1,151 @@
+"""The real thing: `python -m arena serve --no-worker` over a database filled by real arena runs, driven by Debian
+chromium through playwright. A missing chromium FAILS these tests (see browser.require_chromium), never skips.
+
+Screenshots of each step go to test-artifacts/dashboard/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from arena.bootstrap.database import Database
+from arena.engine.runs.service import start_run
+from arena.storage.models import AgentProfile, ArenaRun, RunRequest
+from arena.storage.session import make_engine, session_factory
+from tests.engine.harness import make_settings
+from tests.faces.web.dashboard.browser import Site, browser_page, require_chromium, serve, settle
+from tests.faces.web.dashboard.populate import populate
+from tests.support.alpaca_server import AlpacaServer
+from tests.support.databases import TemplateDatabases
+from tests.support.llm_server import LLMServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SERVE_ENV = {
+    "OPENAI_API_KEY": "sk-test-openai-key-123",
+    "OPENROUTER_API_KEY": "sk-or-test-key-456",
+    "ALPACA_API_KEY": "PKTEST",
+    "ALPACA_SECRET_KEY": "secret-test",
+    "ALPACA_TRADING_URL": "http://127.0.0.1:9",
+    "ALPACA_DATA_URL": "http://127.0.0.1:9",
+}
+
+
+@pytest.fixture(scope="module")
+def site(templates: TemplateDatabases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    require_chromium()  # before anything slow: a missing browser is a clear failure
+    workdir = tmp_path_factory.mktemp("browser")
+    with templates.fresh("sqlite", workdir) as url:
+        engine = make_engine(url)
+        db = Database(engine=engine, sessions=session_factory(engine))
+        try:
+            with LLMServer() as llm, AlpacaServer(hang_seconds=2.0) as broker:
+                runs = populate(db, llm, broker)
+            with serve(url, workdir, SERVE_ENV) as base, browser_page() as page:
+                yield Site(base, page, db, runs)
+        finally:
+            engine.dispose()
+
+
+def _sidebar(page: Any) -> str:
+    return str(page.locator('[data-testid="stSidebarNav"]').inner_text())
+
+
+def test_first_visit_by_deep_link_lands_framed_on_that_run(site: Site) -> None:
+    """The first request after start is a deep link: it still gets app.py's navigation and the run."""
+    run = site.runs[1]
+    page = site.open(f"run_details?run={run['run_id']}")
+    page.get_by_text(run["trace_id"]).wait_for()
+    page.get_by_text("Consensus trace").wait_for()
+    nav = _sidebar(page)
+    assert "Manual Run" in nav and "Guardrails & schedules" in nav, nav
+    assert run["decision_id"] in page.inner_text("body")
+    site.shot("01-deep-link-run-details")
+
+
+def test_overview_click_a_run_and_see_its_details(site: Site) -> None:
+    page = site.open("")  # the default page lives at the root (/admin/arena/)
+    page.get_by_text("Recent runs").wait_for()
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.locator("canvas").first.wait_for()
+    page.wait_for_timeout(1000)
+    site.shot("02-overview")
+    box = grid.bounding_box()
+    assert box is not None
+    newest = site.runs[-1]
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's selection box (header is 35 px)
+    page.wait_for_url(re.compile(rf"/run_details\?run={newest['run_id']}$"), timeout=30_000)
+    settle(page)
+    page.get_by_text(newest["trace_id"]).wait_for()
+    page.get_by_text("Consensus trace").wait_for()
+    body = page.inner_text("body")
+    assert newest["trace_id"] in body and newest["decision_id"] in body
+    assert "Cheap agents (round 1)" in body and "cheap_tech_analyst" in body
+    site.shot("03-run-details-after-click")
+
+
+def test_overview_shows_a_new_run_without_a_reload(site: Site) -> None:
+    page = site.open("")
+    runs_today = page.locator('[data-testid="stMetric"]', has_text="Runs today").locator(
+        '[data-testid="stMetricValue"]'
+    )
+    runs_today.wait_for()
+    before = int(runs_today.inner_text())
+    start_run(  # what the REST API or another operator does meanwhile
+        sessions=site.db.sessions,
+        settings=make_settings(),
+        symbols=["NVDA"],
+        agents=None,
+        mode="competition",
+        trigger="api",
+        enqueue=True,
+        requested_by="test",
+    )
+    expect(runs_today).to_have_text(str(before + 1), timeout=20_000)  # the fragment refreshes every 5 s
+    assert page.get_by_text("Recent runs").is_visible()
+
+
+def test_manual_run_is_queued_and_the_down_worker_is_named(site: Site) -> None:
+    page = site.open("manual_run")
+    page.get_by_role("textbox", name="Symbols (comma-separated)").fill("AAPL, MSFT")
+    page.get_by_role("button", name="Queue run").click()
+    page.get_by_text("status: queued").wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"the worker is down .* The run stays queued")).wait_for()  # said, not spun
+    run_id = re.search(r"[?&]run=([0-9a-f]{32})", page.url)
+    assert run_id, page.url
+    with site.db.sessions() as s:
+        run = s.get(ArenaRun, run_id.group(1))
+        state = s.scalar(select(RunRequest.state).where(RunRequest.run_id == run_id.group(1)))
+    assert run is not None and (run.status, run.trigger, run.symbols, state) == (
+        "queued",
+        "manual",
+        ["AAPL", "MSFT"],
+        "queued",
+    )
+    site.shot("04-manual-run-queued")
+    page.get_by_text("Open its Run Details").click()
+    page.wait_for_url(re.compile(rf"/run_details\?run={run.id}$"), timeout=30_000)
+    settle(page)
+    page.get_by_text("This run is queued").wait_for()
+
+
+def test_invalid_profile_shows_the_error_and_saves_nothing(site: Site) -> None:
+    with site.db.sessions() as s:
+        before = s.scalar(select(func.count()).select_from(AgentProfile))
+    page = site.open("profiles")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Bad Name!")
+    page.get_by_role("textbox", name="Model id", exact=True).fill("gpt-4o-mini")
+    page.get_by_role("button", name="Create profile").click()
+    error = page.locator('[data-testid="stAlertContentError"]')
+    error.wait_for(timeout=30_000)
+    text = error.inner_text()
+    assert "Not saved" in text and "name" in text and "lower-case letters" in text
+    with site.db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AgentProfile)) == before == 3
+    site.shot("05-profile-invalid")
