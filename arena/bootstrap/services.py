@@ -19,10 +19,9 @@ from arena.adapters.llm.limits import CallLimits
 from arena.adapters.llm.prices import PriceTable
 from arena.bootstrap.database import Database
 from arena.engine.config.settings import Settings
-from arena.engine.decide.agents import Gateway
 from arena.engine.llm.telemetry import DatabaseTelemetrySink
 from arena.engine.market.service import MarketService
-from arena.engine.ports import Broker, MarketData
+from arena.engine.ports import Broker, Gateway, MarketData, Ports
 
 
 def build_gateway(settings: Settings, sessions: sessionmaker[Session]) -> Gateway:
@@ -60,16 +59,16 @@ class Services:
 
     settings: Settings
     database: Database
-    gateway: Gateway
-    broker: Broker
-    market: MarketData
+    ports: Ports
 
 
 def build_services(settings: Settings, database: Database) -> Services:
     return Services(
         settings=settings,
         database=database,
-        gateway=build_gateway(settings, database.sessions),
-        broker=build_broker(settings),
-        market=build_market_data(settings),
+        ports=Ports(
+            gateway=build_gateway(settings, database.sessions),
+            broker=build_broker(settings),
+            market=build_market_data(settings),
+        ),
     )

@@ -16,11 +16,13 @@ InvalidRequestError for a request the broker cannot take (unknown symbol, bad qu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState
 from arena.kernel.kinds import Side as Side  # re-exported: an order's side is the kernel's vocabulary
 
@@ -147,3 +149,20 @@ class MarketData(Protocol):
     def daily_bars(self, symbols: list[str], *, start: datetime) -> dict[str, list[Bar]]:
         """Adjusted daily bars from `start` until now, per symbol."""
         ...
+
+
+class Gateway(Protocol):
+    """LLM chat completions: one result per call (failures included), telemetry written by the implementation."""
+
+    def preload(self) -> None: ...
+
+    async def call(self, call: LLMCall) -> LLMCallResult: ...
+
+
+@dataclass(frozen=True)
+class Ports:
+    """The three outside-world ports a run needs, built once per process by the composition root."""
+
+    gateway: Gateway
+    broker: Broker
+    market: MarketData

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -13,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.settings import Settings
-from arena.engine.ports import Broker, MarketData
+from arena.engine.ports import Ports
 from arena.engine.runs import queue as run_queue
 from arena.engine.runs.service import start_run
 from arena.kernel.errors import ArenaError
@@ -33,36 +34,26 @@ QUEUE_JOB = "queue"
 STRATEGY_SYNC_JOB = "strategies"
 
 
+@dataclass(kw_only=True)
 class WorkerJobs:
-    def __init__(
-        self,
-        *,
-        settings: Settings,
-        sessions: sessionmaker[Session],
-        worker_id: str,
-        config: WorkerConfig,
-        state: WorkerState,
-        runs: RunPool,
-        threads: WorkerThreads,
-        periodic: list[PeriodicJob],
-        broker: Broker,
-        market: MarketData,
-    ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.worker_id = worker_id
-        self.config = config
-        self.state = state
-        self.runs = runs
-        self.periodic = periodic
-        self._threads = threads
-        self._broker = broker
-        self._market = market
-        self._counters = runs.counters
-        self._schedules: dict[int, ScheduleSpec] = {}
+    """The active worker's APScheduler jobs: queue poll, strategy sync and cycles, periodic jobs."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    worker_id: str
+    config: WorkerConfig
+    state: WorkerState
+    runs: RunPool
+    threads: WorkerThreads
+    periodic: list[PeriodicJob]
+    ports: Ports
+    _schedules: dict[int, ScheduleSpec] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self._counters = self.runs.counters
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": config.misfire_grace_s},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.config.misfire_grace_s},
         )
 
     # ---- adding and removing -----------------------------------------------------------------------------
@@ -106,7 +97,7 @@ class WorkerJobs:
         """Claim queued requests while a run slot is free (claims are atomic; see arena.engine.runs.queue)."""
         while self.state.may_start() and self.runs.has_free_slot:
             try:
-                claim = await self._threads.db_call(
+                claim = await self.threads.db_call(
                     run_queue.claim_next, sessions=self.sessions, worker_id=self.worker_id
                 )
             except SQLAlchemyError as exc:
@@ -123,7 +114,7 @@ class WorkerJobs:
         if not self.state.may_start():
             return
         try:
-            wanted = await self._threads.db_call(enabled_schedules, sessions=self.sessions)
+            wanted = await self.threads.db_call(enabled_schedules, sessions=self.sessions)
         except SQLAlchemyError as exc:
             log.warning("worker %s: cannot read strategies: %s", self.worker_id, one_line(exc))
             return
@@ -155,7 +146,7 @@ class WorkerJobs:
         """One scheduled cycle: one run per symbol (same cycle_id), run concurrently within the caps."""
         if not self.state.may_start():
             return
-        spec = await self._threads.db_call(cycle_spec, sessions=self.sessions, strategy_id=strategy_id)
+        spec = await self.threads.db_call(cycle_spec, sessions=self.sessions, strategy_id=strategy_id)
         if spec is None:
             return
         execution = (
@@ -177,7 +168,7 @@ class WorkerJobs:
 
     async def _start_cycle_run(self, spec: CycleSpec, settings: Settings, symbol: str, cycle_id: str) -> str | None:
         try:
-            started = await self._threads.db_call(
+            started = await self.threads.db_call(
                 start_run,
                 sessions=self.sessions,
                 settings=settings,
@@ -204,8 +195,7 @@ class WorkerJobs:
             settings=self.settings,
             sessions=self.sessions,
             worker_id=self.worker_id,
-            broker=self._broker,
-            market=self._market,
+            ports=self.ports,
         )
         try:
             if asyncio.iscoroutinefunction(job.fn):

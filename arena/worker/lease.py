@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -46,28 +46,19 @@ class WorkerState:
         return self.role == WorkerRole.ACTIVE and not self.stopping and self.lease_valid()
 
 
+@dataclass(kw_only=True)
 class LeaseKeeper:
-    def __init__(
-        self,
-        *,
-        sessions: sessionmaker[Session],
-        worker_id: str,
-        config: WorkerConfig,
-        state: WorkerState,
-        threads: WorkerThreads,
-        detail: Callable[[], dict[str, Any]],
-        on_gain: Callable[[], Awaitable[None]],
-        on_loss: Callable[[str], Awaitable[None]],
-    ) -> None:
-        self.sessions = sessions
-        self.worker_id = worker_id
-        self.config = config
-        self.state = state
-        self._threads = threads
-        self._detail = detail
-        self._on_gain = on_gain
-        self._on_loss = on_loss
-        self._ticker: asyncio.Task[None] | None = None
+    """Heartbeat and lease renewal on their own ticker; calls `on_gain` / `on_loss` when the lease changes hands."""
+
+    sessions: sessionmaker[Session]
+    worker_id: str
+    config: WorkerConfig
+    state: WorkerState
+    threads: WorkerThreads
+    detail: Callable[[], dict[str, Any]]
+    on_gain: Callable[[], Awaitable[None]]
+    on_loss: Callable[[str], Awaitable[None]]
+    _ticker: asyncio.Task[None] | None = field(default=None, init=False)
 
     def start(self) -> None:
         self._ticker = asyncio.get_running_loop().create_task(self._tick_forever(), name="lease")
@@ -83,7 +74,7 @@ class LeaseKeeper:
     async def release(self) -> None:
         """Give the lease back so a standby takes over at once (a no-op unless we hold it)."""
         with contextlib.suppress(SQLAlchemyError):
-            await self._threads.lease_call(worker_lease.release, sessions=self.sessions, worker_id=self.worker_id)
+            await self.threads.lease_call(worker_lease.release, sessions=self.sessions, worker_id=self.worker_id)
         self.state.lease_expires_at = None
 
     async def _tick_forever(self) -> None:
@@ -102,7 +93,7 @@ class LeaseKeeper:
             return
         attempt = time.monotonic()
         try:
-            expires = await self._threads.lease_call(
+            expires = await self.threads.lease_call(
                 worker_lease.try_acquire,
                 sessions=self.sessions,
                 worker_id=self.worker_id,
@@ -116,18 +107,18 @@ class LeaseKeeper:
             state.lease_until = attempt + self.config.lease_ttl_s
             state.lease_expires_at = expires
             if state.role == WorkerRole.STANDBY and not state.stopping:
-                await self._on_gain()
+                await self.on_gain()
         elif state.role == WorkerRole.ACTIVE and not (failed and state.lease_valid()):
             why = "its lease could not be renewed in time" if failed else "another worker holds the lease"
-            await self._on_loss(why)
+            await self.on_loss(why)
         await self.beat()
 
     async def beat(self, role: WorkerRole | None = None) -> None:
         """Write this worker's heartbeat (a database fault is logged: the next tick tries again)."""
         expires = self.state.lease_expires_at
-        detail = {"lease_expires_at": expires.isoformat() if expires else None, **self._detail()}
+        detail = {"lease_expires_at": expires.isoformat() if expires else None, **self.detail()}
         try:
-            await self._threads.lease_call(
+            await self.threads.lease_call(
                 worker_lease.beat,
                 sessions=self.sessions,
                 worker_id=self.worker_id,

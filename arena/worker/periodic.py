@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.settings import Settings
-from arena.engine.ports import Broker, MarketData
+from arena.engine.ports import Ports
 from arena.storage.repositories.worker import prune_heartbeats
 
 HEARTBEAT_RETENTION = timedelta(days=7)
@@ -33,8 +33,7 @@ class JobContext:
     settings: Settings
     sessions: sessionmaker[Session]
     worker_id: str
-    broker: Broker
-    market: MarketData
+    ports: Ports
 
 
 JobFn = Callable[[JobContext], Awaitable[None] | None]
@@ -78,7 +77,7 @@ def _reconcile_orders(ctx: JobContext) -> None:
         return
     from arena.engine.execution.reconcile import reconcile_orders
 
-    reconcile_orders(sessions=ctx.sessions, broker=ctx.broker, market=ctx.market)
+    reconcile_orders(sessions=ctx.sessions, broker=ctx.ports.broker, market=ctx.ports.market)
 
 
 def _score_and_rank(ctx: JobContext) -> None:
@@ -90,7 +89,7 @@ def _score_and_rank(ctx: JobContext) -> None:
 
         from arena.engine.outcomes.scoring import score_due
 
-        market = ctx.market
+        market = ctx.ports.market
         score_due(
             sessions=ctx.sessions,
             bars=lambda symbols, start: market.daily_bars(symbols, start=start),

@@ -12,14 +12,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.settings import Settings
-from arena.engine.decide.agents import Gateway
-from arena.engine.ports import Broker, MarketData
+from arena.engine.ports import Ports
 from arena.engine.runs import queue as run_queue
 from arena.engine.runs.service import execute_run
 from arena.kernel.errors import ArenaError
@@ -62,30 +61,21 @@ class _Flight:
     started: bool = False
 
 
+@dataclass(kw_only=True)
 class RunPool:
-    def __init__(
-        self,
-        *,
-        sessions: sessionmaker[Session],
-        gateway: Gateway,
-        market: MarketData,
-        broker: Broker,
-        worker_id: str,
-        max_runs: int,
-        db_call: DbCall,
-        may_start: Callable[[], bool],
-    ) -> None:
-        self.sessions = sessions
-        self.gateway = gateway
-        self.market = market
-        self.broker = broker
-        self.worker_id = worker_id
-        self.max_runs = max_runs
-        self.counters = Counters()
-        self._db_call = db_call
-        self._may_start = may_start
-        self._slots = asyncio.Semaphore(max_runs)
-        self._flights: dict[str, _Flight] = {}
+    """At most `max_runs` runs in flight on this worker, queued runs and cycle runs alike."""
+
+    sessions: sessionmaker[Session]
+    ports: Ports
+    worker_id: str
+    max_runs: int
+    db_call: DbCall
+    may_start: Callable[[], bool]
+    counters: Counters = field(default_factory=Counters)
+    _flights: dict[str, _Flight] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        self._slots = asyncio.Semaphore(self.max_runs)
 
     def __len__(self) -> int:
         return len(self._flights)
@@ -129,7 +119,7 @@ class RunPool:
     async def _execute(self, run_id: str, settings: Settings) -> None:
         async with self._slots:
             flight = self._flights[run_id]
-            if not self._may_start():
+            if not self.may_start():
                 await self._return_unstarted(run_id, flight, "its worker stopped before the run started")
                 return
             flight.started = True
@@ -137,9 +127,7 @@ class RunPool:
                 status = await execute_run(
                     sessions=self.sessions,
                     settings=settings,
-                    gateway=self.gateway,
-                    market=self.market,
-                    broker=self.broker,
+                    ports=self.ports,
                     run_id=run_id,
                     worker_id=self.worker_id,
                 )
@@ -166,7 +154,7 @@ class RunPool:
     async def _safely(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         """Bookkeeping that must not kill the task: a database fault is logged (takeover recovery cleans up)."""
         try:
-            return await self._db_call(fn, sessions=self.sessions, **kwargs)
+            return await self.db_call(fn, sessions=self.sessions, **kwargs)
         except Exception as exc:
             log.warning(
                 "worker %s: %s failed for run %s: %s", self.worker_id, fn.__name__, kwargs.get("run_id"), one_line(exc)

@@ -30,8 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.settings import Settings
-from arena.engine.decide.agents import Gateway
-from arena.engine.ports import Broker, MarketData
+from arena.engine.ports import Ports
 from arena.engine.runs import lease as worker_lease
 from arena.engine.runs import queue as run_queue
 from arena.kernel.states import WorkerRole
@@ -55,9 +54,7 @@ class Worker:
         *,
         settings: Settings,
         sessions: sessionmaker[Session],
-        gateway: Gateway,
-        market: MarketData,
-        broker: Broker,
+        ports: Ports,
         config: WorkerConfig,
         worker_id: str | None = None,
         periodic: list[PeriodicJob] | None = None,
@@ -72,9 +69,7 @@ class Worker:
         self._stop_event: asyncio.Event | None = None
         self.runs = RunPool(
             sessions=sessions,
-            gateway=gateway,
-            market=market,
-            broker=broker,
+            ports=ports,
             worker_id=self.worker_id,
             max_runs=config.max_runs,
             db_call=self._threads.db_call,
@@ -89,8 +84,7 @@ class Worker:
             runs=self.runs,
             threads=self._threads,
             periodic=periodic if periodic is not None else periodic_jobs(),
-            broker=broker,
-            market=market,
+            ports=ports,
         )
         self.lease = LeaseKeeper(
             sessions=sessions,
@@ -229,9 +223,7 @@ def _build_worker(settings: Settings, config: WorkerConfig) -> Worker:
     return Worker(
         settings=settings,
         sessions=db.sessions,
-        gateway=services.gateway,
-        market=services.market,
-        broker=services.broker,
+        ports=services.ports,
         config=config,
         worker_id=worker_id,
     )

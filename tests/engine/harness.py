@@ -15,6 +15,7 @@ from arena.engine.config.profiles import ProfileSpec
 from arena.engine.config.settings import Settings
 from arena.engine.llm.telemetry import DatabaseTelemetrySink
 from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState
+from arena.engine.ports import Ports
 from arena.engine.runs.service import execute_run, start_run
 from arena.storage.read.run_report import run_summary
 from arena.storage.repositories.profiles import upsert_profile
@@ -126,9 +127,8 @@ def run_arena(
         execute_run(
             sessions=db.sessions,
             settings=settings,
-            gateway=gateway,
-            market=market or FixedMarket(),
-            broker=build_broker(settings),  # real alpaca-py; nothing listens at make_settings()' broker URL
+            # real alpaca-py broker; nothing listens at make_settings()' broker URL
+            ports=Ports(gateway=gateway, market=market or FixedMarket(), broker=build_broker(settings)),
             run_id=started.run_id,
         )
     )

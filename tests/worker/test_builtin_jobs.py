@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from arena.bootstrap.database import Database
-from arena.bootstrap.services import build_broker, build_market_data
+from arena.bootstrap.services import build_broker, build_services
 from arena.engine.execution.pipeline import submit_idempotently
 from arena.kernel.ids import client_order_id
 from arena.storage.models import Consensus, LeaderboardSnapshot
@@ -51,8 +51,7 @@ def test_reconcile_and_rank_are_scheduled_and_do_their_work(sqlite_database: Dat
             settings=settings,
             sessions=db.sessions,
             worker_id="test",
-            broker=build_broker(settings),
-            market=build_market_data(settings),
+            ports=build_services(settings, db).ports,
         )
         jobs["reconcile_orders"].fn(ctx)
         with db.sessions() as s:

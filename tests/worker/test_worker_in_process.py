@@ -8,6 +8,7 @@ from typing import Any
 
 from arena.bootstrap.database import Database
 from arena.bootstrap.services import build_broker
+from arena.engine.ports import Ports
 from arena.engine.runs import lease as worker_lease
 from arena.worker.periodic import JobContext, PeriodicJob
 from arena.worker.worker import Worker, WorkerConfig
@@ -32,9 +33,8 @@ def run_for(db: Database, seconds: float, jobs: list[PeriodicJob], worker_id: st
     worker = Worker(
         settings=settings,
         sessions=db.sessions,
-        gateway=NoGateway(),
-        market=FixedMarket(),
-        broker=build_broker(settings),  # no job here reaches it (nothing listens at its URL)
+        # no job here reaches the broker (nothing listens at its URL)
+        ports=Ports(gateway=NoGateway(), market=FixedMarket(), broker=build_broker(settings)),
         config=FAST,
         worker_id=worker_id,
         periodic=jobs,

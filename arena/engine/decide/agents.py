@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from arena.engine.decide.decision import AgentDecision, decision_json_schema, parse_decision
 from arena.engine.decide.prompts import render_repair
 from arena.engine.llm.types import CallStatus, LLMCall, LLMCallResult, Provider, Purpose
+from arena.engine.ports import Gateway
 from arena.kernel.ids import DecisionId, new_id
 from arena.kernel.kinds import Phase
 from arena.kernel.states import AgentStatus
@@ -58,12 +58,6 @@ class AgentOutcome:
     @property
     def valid(self) -> bool:
         return self.status in COUNTED_AS_VOTES and self.decision is not None
-
-
-class Gateway(Protocol):
-    def preload(self) -> None: ...
-
-    async def call(self, call: LLMCall) -> LLMCallResult: ...
 
 
 @dataclass(frozen=True)

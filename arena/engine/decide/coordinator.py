@@ -13,11 +13,12 @@ from typing import Any
 
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.decide import escalation
-from arena.engine.decide.agents import AgentOutcome, AgentSpec, CallIds, Gateway, ask_agent
+from arena.engine.decide.agents import AgentOutcome, AgentSpec, CallIds, ask_agent
 from arena.engine.decide.consensus import ConsensusResult, ConsensusRule, Vote, decide
 from arena.engine.decide.decision import AgentDecision, Sizing
 from arena.engine.decide.prompts import get_template, market_context, render_agent, render_debate, render_judge
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
+from arena.engine.ports import Gateway
 from arena.kernel.kinds import FinalAction, Phase, Provider, Purpose, RunMode, TimeHorizon
 
 BudgetCheck = Callable[[AgentSpec], str | None]  # returns a skip reason when the agent's daily budget is spent

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.guardrails import GuardrailConfig, load_config
 from arena.engine.config.settings import Settings
-from arena.engine.decide.agents import AgentOutcome, CallIds, Gateway
+from arena.engine.decide.agents import AgentOutcome, CallIds
 from arena.engine.decide.budgets import budget_checker, power_claimer
 from arena.engine.decide.coordinator import ArenaCoordinator, CoordinatorResult
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState, canonical_json, sha256_hex
-from arena.engine.ports import Broker, MarketData
+from arena.engine.ports import Broker, Ports
 from arena.engine.runs.lifecycle import RUN_ERROR_MAX_CHARS
 from arena.engine.runs.request import plan_run
 from arena.kernel.clock import utcnow
@@ -111,18 +111,16 @@ async def execute_run(
     *,
     sessions: sessionmaker[Session],
     settings: Settings,
-    gateway: Gateway,
-    market: MarketData,
-    broker: Broker,
+    ports: Ports,
     run_id: str,
     worker_id: str = "cli",
 ) -> str:
     """Carry a queued run to completed/failed; returns the final status. A fault is recorded, not raised."""
-    gateway.preload()  # litellm's import blocks for seconds: pay it before the run's and agents' clocks start
+    ports.gateway.preload()  # litellm's import blocks for seconds: pay it before the run's and agents' clocks start
     started = time.monotonic()
     claimed = _claim(sessions, run_id, worker_id)
     try:
-        decided = await _decide(sessions=sessions, settings=settings, gateway=gateway, market=market, run=claimed)
+        decided = await _decide(sessions=sessions, settings=settings, ports=ports, run=claimed)
     except Exception as exc:  # the run is recorded as failed with the reason; nothing is left "running"
         reason = f"{exc.__class__.__name__}: {exc}"[:RUN_ERROR_MAX_CHARS]
         log.warning("run %s failed: %s", run_id, reason)
@@ -135,7 +133,7 @@ async def execute_run(
             _execute,
             sessions=sessions,
             settings=settings,
-            broker=broker,
+            broker=ports.broker,
             run=claimed,
             decision_id=decision_id,
             decided=decided,
@@ -169,18 +167,16 @@ def _claim(sessions: sessionmaker[Session], run_id: str, worker_id: str) -> _Cla
         )
 
 
-async def _decide(
-    *, sessions: sessionmaker[Session], settings: Settings, gateway: Gateway, market: MarketData, run: _ClaimedRun
-) -> _Decided:
+async def _decide(*, sessions: sessionmaker[Session], settings: Settings, ports: Ports, run: _ClaimedRun) -> _Decided:
     """Plan again (profiles may have changed), read the market, store the inputs, and let the agents decide."""
     config = run.config
     with sessions() as session:
         plan = plan_run(session=session, settings=settings, symbols=run.symbols, agents=run.agents, mode=run.mode)
-    snapshot = await asyncio.to_thread(market.snapshot, plan.symbols, vol_threshold_pct=config.vol_threshold_pct)
-    portfolio = await asyncio.to_thread(market.portfolio)
+    snapshot = await asyncio.to_thread(ports.market.snapshot, plan.symbols, vol_threshold_pct=config.vol_threshold_pct)
+    portfolio = await asyncio.to_thread(ports.market.portfolio)
     input_hash = _store_inputs(sessions, run.run_id, snapshot, portfolio, plan.symbols)
     coordinator = ArenaCoordinator(
-        gateway=gateway,
+        gateway=ports.gateway,
         config=config,
         budget_check=budget_checker(sessions),
         claim_power_call=power_claimer(sessions, config),

@@ -60,7 +60,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         trigger=Trigger.CLI,
         enqueue=args.enqueue,
         requested_by="cli",
-        verify_with=services.broker,
+        verify_with=services.ports.broker,
     )
     if args.enqueue:
         if args.json:
@@ -72,9 +72,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         execute_run(
             sessions=db.sessions,
             settings=settings,
-            gateway=services.gateway,
-            market=services.market,
-            broker=services.broker,
+            ports=services.ports,
             run_id=started.run_id,
         )
     )

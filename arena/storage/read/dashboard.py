@@ -27,7 +27,7 @@ from arena.storage.models import (
     RunRequest,
     SettingsAudit,
 )
-from arena.storage.read.values import as_float, optional
+from arena.storage.read.values import as_float, optional, project
 from arena.storage.repositories.budget import power_calls_used
 from arena.storage.repositories.worker import list_heartbeats
 
@@ -199,18 +199,7 @@ class WorkerBeat:
 
 def worker_heartbeats(*, session: Session) -> list[WorkerBeat]:
     """Every worker that ever reported, newest heartbeat first."""
-    return [
-        WorkerBeat(
-            worker_id=r.worker_id,
-            hostname=r.hostname,
-            pid=r.pid,
-            role=r.role,
-            detail=r.detail,
-            started_at=r.started_at,
-            heartbeat_at=r.heartbeat_at,
-        )
-        for r in list_heartbeats(session=session)
-    ]
+    return [project(WorkerBeat, r) for r in list_heartbeats(session=session)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from arena.kernel.kinds import Side
 from arena.kernel.states import OrderStatus
 from arena.storage.models import BrokerOrder, OrderIntent, OutcomeLink, PositionSnapshot
 from arena.storage.read.run_fills import FillView, fills_by_broker_id
-from arena.storage.read.values import as_float, optional
+from arena.storage.read.values import project
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,49 +96,20 @@ def execution_trail(*, session: Session, decision_id: str) -> ExecutionTrail:
 
 
 def _link(link: OutcomeLink) -> TrailLink:
-    return TrailLink(
-        client_order_id=link.client_order_id,
-        broker_order_id=link.broker_order_id,
-        order_status=optional(OrderStatus, link.order_status),
-        final=link.final,
-        fills=len(link.fill_ids or []),
-        updated_at=link.updated_at,
-    )
+    return project(TrailLink, link, fills=len(link.fill_ids or []))
 
 
 def _intents(session: Session, ids: list[int]) -> list[TrailIntent]:
     if not ids:
         return []
-    return [
-        TrailIntent(
-            client_order_id=i.client_order_id,
-            symbol=i.symbol,
-            side=Side(i.side),
-            qty=as_float(i.qty),
-            notional=as_float(i.notional),
-            created_at=i.created_at,
-        )
-        for i in session.scalars(select(OrderIntent).where(OrderIntent.id.in_(ids)))
-    ]
+    return [project(TrailIntent, i) for i in session.scalars(select(OrderIntent).where(OrderIntent.id.in_(ids)))]
 
 
 def _orders(session: Session, client_ids: list[str]) -> list[TrailOrder]:
     if not client_ids:
         return []
     return [
-        TrailOrder(
-            client_order_id=o.client_order_id,
-            broker_order_id=o.broker_order_id,
-            symbol=o.symbol,
-            side=Side(o.side),
-            qty=as_float(o.qty),
-            filled_qty=as_float(o.filled_qty),
-            filled_avg_price=as_float(o.filled_avg_price),
-            status=OrderStatus(o.status),
-            flagged=o.flagged,
-            submitted_at=o.submitted_at,
-            updated_at=o.updated_at,
-        )
+        project(TrailOrder, o)
         for o in session.scalars(select(BrokerOrder).where(BrokerOrder.client_order_id.in_(client_ids)))
     ]
 
@@ -147,14 +118,4 @@ def _positions(session: Session, ids: list[int]) -> list[TrailPosition]:
     if not ids:
         return []
     stmt = select(PositionSnapshot).where(PositionSnapshot.id.in_(ids)).order_by(PositionSnapshot.taken_at)
-    return [
-        TrailPosition(
-            id=s.id,
-            taken_at=s.taken_at,
-            equity=as_float(s.equity),
-            cash=as_float(s.cash),
-            buying_power=as_float(s.buying_power),
-            positions=s.positions,
-        )
-        for s in session.scalars(stmt)
-    ]
+    return [project(TrailPosition, s) for s in session.scalars(stmt)]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from arena.kernel.kinds import Side
 from arena.storage.models import Fill
+from arena.storage.read.values import project
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,15 +31,4 @@ def fills_by_broker_id(*, session: Session, broker_fill_ids: list[str]) -> dict[
     if not broker_fill_ids:
         return {}
     rows = session.scalars(select(Fill).where(Fill.broker_fill_id.in_(broker_fill_ids))).all()
-    return {
-        f.broker_fill_id: FillView(
-            broker_fill_id=f.broker_fill_id,
-            client_order_id=f.client_order_id,
-            symbol=f.symbol,
-            side=Side(f.side),
-            qty=float(f.qty),
-            price=float(f.price),
-            filled_at=f.filled_at,
-        )
-        for f in rows
-    }
+    return {f.broker_fill_id: project(FillView, f) for f in rows}

@@ -14,6 +14,7 @@ from arena.kernel.errors import BadCursor
 from arena.kernel.kinds import FinalAction, RunMode, Trigger
 from arena.kernel.states import RunStatus
 from arena.storage.models import ArenaRun, Consensus, Strategy
+from arena.storage.read.values import project
 
 MAX_LIMIT = 200
 
@@ -87,22 +88,4 @@ def list_runs(
 
 
 def _item(run: ArenaRun, decision_id: str | None, strategy: str | None) -> RunListItem:
-    return RunListItem(
-        run_id=run.id,
-        trace_id=run.trace_id,
-        status=RunStatus(run.status),
-        trigger=Trigger(run.trigger),
-        strategy=strategy,
-        mode=RunMode(run.mode),
-        symbols=run.symbols,
-        final_action=FinalAction(run.final_action) if run.final_action else None,
-        decision_id=decision_id,
-        escalated=run.escalated,
-        escalation_reasons=run.escalation_reasons,
-        cost_usd=float(run.cost_usd) if run.cost_usd is not None else None,
-        llm_calls=run.llm_calls,
-        latency_ms=run.latency_ms,
-        error=run.error,
-        created_at=run.created_at,
-        finished_at=run.finished_at,
-    )
+    return project(RunListItem, run, run_id=run.id, strategy=strategy, decision_id=decision_id)

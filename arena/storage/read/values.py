@@ -1,12 +1,21 @@
-"""Small conversions the read models share: database numbers to floats, stored strings to their vocabulary."""
+"""How the read models are filled from rows: one projection by field name, with the conversions they share
+(NUMERIC to float, a stored string to its vocabulary member)."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import types
+import typing
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 E = TypeVar("E", bound=StrEnum)
+M = TypeVar("M", bound="DataclassInstance")
 
 
 def as_float(value: Decimal | float | int | None) -> float | None:
@@ -17,3 +26,32 @@ def as_float(value: Decimal | float | int | None) -> float | None:
 def optional(vocabulary: type[E], value: str | None) -> E | None:
     """A nullable column as its vocabulary member (the check constraints guarantee membership)."""
     return vocabulary(value) if value is not None else None
+
+
+def project(model: type[M], row: object, **given: Any) -> M:
+    """`model` filled from `row`'s attributes of the same names; `given` supplies renamed or computed fields.
+
+    A field typed as a vocabulary (`RunStatus`, `Action | None`, …) gets the member, a float field a float."""
+    convert = _converters(model)
+    values = {name: given[name] if name in given else convert[name](getattr(row, name)) for name in convert}
+    return model(**values)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@functools.cache
+def _converters(model: type[DataclassInstance]) -> dict[str, typing.Callable[[Any], Any]]:
+    hints = typing.get_type_hints(model)
+    return {f.name: _converter(hints[f.name]) for f in dataclasses.fields(model)}
+
+
+def _converter(hint: Any) -> typing.Callable[[Any], Any]:
+    members = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for member in members:
+        if isinstance(member, type) and issubclass(member, StrEnum):
+            return functools.partial(optional, member)
+        if member is float:
+            return as_float
+    return _identity
