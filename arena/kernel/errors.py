@@ -5,6 +5,7 @@ ArenaError
 ├── DatabaseError           stop: the database is unreachable or at an unknown migration
 ├── InvalidRequestError     reject the request: bad symbols, unknown agent, bad mode
 │   └── BadCursor           a listing cursor this code did not produce (or that was tampered with)
+├── RunNotClaimable         the run is no longer queued: another worker has it, or it ended; skip it
 ├── IllegalTransition       a run or order was asked to move where its transition table does not allow
 ├── RetryLater              a temporary fault (rate limit, 5xx, timeout): retrying may succeed
 │   └── BrokerUnavailable   the broker or market-data service did not answer usefully (network, 5xx, 429)
@@ -43,6 +44,10 @@ class BadCursor(InvalidRequestError):
 
     def __init__(self, message: str = "cursor is not valid") -> None:
         super().__init__(message, field="cursor")
+
+
+class RunNotClaimable(ArenaError):
+    """The run is no longer queued (another worker claimed it, or it was finished or abandoned): skip it."""
 
 
 class IllegalTransition(ArenaError):

@@ -9,15 +9,9 @@ import uuid
 from typing import NewType
 
 RunId = NewType("RunId", str)
-TraceId = NewType("TraceId", str)
 DecisionId = NewType("DecisionId", str)
-CallId = NewType("CallId", str)
 ClientOrderId = NewType("ClientOrderId", str)
-BrokerOrderId = NewType("BrokerOrderId", str)
-RequestId = NewType("RequestId", str)
 WorkerId = NewType("WorkerId", str)
-
-CLIENT_ORDER_PREFIX = "arena-"
 
 
 def new_id() -> str:
@@ -27,4 +21,4 @@ def new_id() -> str:
 
 def client_order_id(decision_id: str) -> ClientOrderId:
     """The idempotency key sent to the broker: one order per decision, ever."""
-    return ClientOrderId(f"{CLIENT_ORDER_PREFIX}{decision_id}")
+    return ClientOrderId(f"arena-{decision_id}")

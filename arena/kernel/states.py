@@ -1,9 +1,8 @@
 """State vocabularies: every status a run, queue request, order, agent call or worker can be in.
 
 Each is a `StrEnum`, so a member *is* its string: it compares equal to the stored value, serialises as itself in
-JSON, and the database check constraints are derived from the members (`check_in`). The allowed moves between
-run and order states live with their lifecycles (`arena/engine/runs/lifecycle.py`,
-`arena/engine/execution/order_lifecycle.py`).
+JSON, and the vocabulary CHECK constraints are rendered from the members (`arena/storage/models/base.py::check_in`).
+The allowed moves between run and order states are the tables in `arena/kernel/lifecycles.py`.
 """
 
 from __future__ import annotations
@@ -97,9 +96,3 @@ class WorkerRole(StrEnum):
     ACTIVE = "active"
     STOPPING = "stopping"
     STOPPED = "stopped"
-
-
-def check_in(column: str, vocabulary: type[StrEnum]) -> str:
-    """SQL for a CHECK constraint that admits exactly the members of `vocabulary`."""
-    values = ", ".join(f"'{member.value}'" for member in vocabulary)
-    return f"{column} IN ({values})"

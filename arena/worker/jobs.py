@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,6 +17,7 @@ from arena.engine.config.settings import Settings
 from arena.engine.ports import Ports
 from arena.engine.runs import queue as run_queue
 from arena.engine.runs.service import start_run
+from arena.kernel.clock import utcnow
 from arena.kernel.errors import ArenaError
 from arena.kernel.ids import new_id
 from arena.kernel.kinds import ExecutionMode, Trigger
@@ -59,7 +60,7 @@ class WorkerJobs:
     # ---- adding and removing -----------------------------------------------------------------------------
     def add_all(self) -> None:
         """On activation: the queue poll, the strategy sync and every periodic job, each due at once."""
-        now = datetime.now(UTC)
+        now = utcnow()
         add = self.scheduler.add_job
         add(self._poll_queue, "interval", seconds=self.config.queue_poll_s, id=QUEUE_JOB, next_run_time=now)
         add(

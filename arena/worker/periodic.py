@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.settings import Settings
 from arena.engine.ports import Ports
+from arena.kernel.clock import utcnow
 from arena.storage.repositories.worker import prune_heartbeats
 
 HEARTBEAT_RETENTION = timedelta(days=7)
@@ -85,15 +86,13 @@ def _score_and_rank(ctx: JobContext) -> None:
     from arena.engine.outcomes.leaderboard import materialize
 
     if ctx.settings.broker_configured:
-        from datetime import UTC, datetime
-
         from arena.engine.outcomes.scoring import score_due
 
         market = ctx.ports.market
         score_due(
             sessions=ctx.sessions,
             bars=lambda symbols, start: market.daily_bars(symbols, start=start),
-            now=datetime.now(UTC),
+            now=utcnow(),
         )
     materialize(sessions=ctx.sessions)
 

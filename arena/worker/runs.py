@@ -21,15 +21,13 @@ from arena.engine.config.settings import Settings
 from arena.engine.ports import Ports
 from arena.engine.runs import queue as run_queue
 from arena.engine.runs.service import execute_run
-from arena.kernel.errors import ArenaError
+from arena.kernel.errors import RunNotClaimable
 from arena.kernel.states import RunStatus
 
 log = logging.getLogger("arena.worker")
 
 DbCall = Callable[..., Awaitable[Any]]
 ERROR_LINE_MAX_CHARS = 300  # what `one_line` keeps of an error
-# Not a run status: the run was no longer queued (finished or abandoned elsewhere), so this worker did nothing.
-SKIPPED = "skipped"
 
 
 @dataclass
@@ -41,17 +39,6 @@ class Counters:
     skipped: int = 0
     cycles: int = 0
     last_error: str | None = None
-
-    def count(self, status: str) -> None:
-        """One more run ended: completed, failed, or SKIPPED (no longer this worker's to run)."""
-        if status == RunStatus.COMPLETED:
-            self.completed += 1
-        elif status == RunStatus.FAILED:
-            self.failed += 1
-        elif status == SKIPPED:
-            self.skipped += 1
-        else:
-            raise ValueError(f"not a run outcome the worker counts: {status!r}")
 
 
 @dataclass
@@ -131,16 +118,19 @@ class RunPool:
                     run_id=run_id,
                     worker_id=self.worker_id,
                 )
-            except ArenaError as exc:  # no longer queued: finished or abandoned elsewhere
+                if status == RunStatus.COMPLETED:
+                    self.counters.completed += 1
+                else:
+                    self.counters.failed += 1
+            except RunNotClaimable as exc:  # finished or abandoned elsewhere: this worker did nothing
                 log.info("run %s skipped: %s", run_id, exc)
-                status = SKIPPED
+                self.counters.skipped += 1
             except Exception as exc:  # a database fault outside the run's own error handling
                 reason = f"worker error: {one_line(exc)}"
                 log.error("run %s: %s", run_id, reason)
                 self.counters.last_error = reason
                 await self._safely(run_queue.abandon, run_id=run_id, reason=reason)
-                status = RunStatus.FAILED
-            self.counters.count(status)
+                self.counters.failed += 1
             if flight.from_queue:
                 await self._safely(run_queue.finish, run_id=run_id)
 

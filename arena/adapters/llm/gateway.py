@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
+import functools
 import logging
 import os
 import re
@@ -22,9 +22,10 @@ from typing import Any
 from arena.adapters.llm.limits import CallLimits
 from arena.adapters.llm.prices import COST_QUANTUM, PriceTable
 from arena.engine.config.settings import Settings
-from arena.engine.llm.types import CallStatus, CostSource, LLMCall, LLMCallResult
+from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.market.snapshot import canonical_json, sha256_hex
-from arena.kernel.kinds import Provider
+from arena.kernel.kinds import CostSource, Provider
+from arena.kernel.states import CallStatus
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,12 @@ _SECRET_PATTERNS = (
 )
 
 
+@functools.cache
 def load_litellm() -> ModuleType:
-    """Import litellm on first use (~3 s); the local cost-map flag keeps it from fetching prices online."""
+    """Import litellm on first use (~3 s), once; the local cost-map flag keeps it from fetching prices online."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    module = importlib.import_module("litellm")
+    import litellm as module  # here, not at the top: the web process and the CLI's other commands never pay for it
+
     vars(module)["suppress_debug_info"] = True  # no "Give Feedback / Get Help" banners on stdout
     for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):  # one INFO line per call otherwise
         logging.getLogger(name).setLevel(logging.WARNING)

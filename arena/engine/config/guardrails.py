@@ -11,8 +11,6 @@ from arena.engine.enum_schema import inline_enum
 from arena.kernel.states import TradingState
 from arena.storage.repositories import guardrails as repo
 
-__all__ = ["GuardrailConfig", "TradingState", "load_config", "update_config"]
-
 
 class GuardrailConfig(BaseModel):
     """Every knob the engine and the execution guardrails read; defaults are the brief's numbers."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from arena.engine.config.settings import Settings
+from arena.kernel.clock import utcnow
 from arena.kernel.kinds import Provider
 from arena.storage.read.setup_facts import SetupFacts
 
@@ -23,7 +24,7 @@ def build_checklist(
     settings: Settings, facts: SetupFacts | None, *, now: datetime | None = None
 ) -> list[ChecklistItem]:
     """Each item says what is set and, when it is not, the one thing to do about it."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     db_ok = facts is not None
     providers = [name.value for name in Provider if settings.provider_key(name) is not None]
     items = [

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from arena.engine.decide.decision import AgentDecision, decision_json_schema, parse_decision
 from arena.engine.decide.prompts import render_repair
-from arena.engine.llm.types import CallStatus, LLMCall, LLMCallResult, Provider, Purpose
+from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.ports import Gateway
 from arena.kernel.ids import DecisionId, new_id
-from arena.kernel.kinds import Phase
-from arena.kernel.states import AgentStatus
+from arena.kernel.kinds import Phase, Provider, Purpose
+from arena.kernel.states import AgentStatus, CallStatus
 
 COUNTED_AS_VOTES = frozenset({AgentStatus.VALID, AgentStatus.REPAIRED})
 

@@ -9,8 +9,6 @@ from typing import Any
 from arena.kernel.kinds import CostSource, Provider, Purpose
 from arena.kernel.states import CallStatus
 
-__all__ = ["CallStatus", "CostSource", "LLMCall", "LLMCallResult", "Provider", "Purpose"]
-
 
 @dataclass(frozen=True)
 class LLMCall:

@@ -15,7 +15,8 @@ import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from arena.engine.market.snapshot import Bar, Indicators, Regime
+from arena.engine.market.snapshot import Bar, Indicators
+from arena.kernel.kinds import Regime
 
 DEFAULT_VOL_THRESHOLD_PCT = 40.0
 TRADING_DAYS_PER_YEAR = 252

@@ -11,18 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from arena.kernel.kinds import PositionSide, Regime
 
-__all__ = [
-    "Bar",
-    "Indicators",
-    "MarketSnapshot",
-    "PortfolioState",
-    "Position",
-    "Regime",
-    "SymbolSnapshot",
-    "canonical_json",
-    "sha256_hex",
-]
-
 
 class Bar(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -60,18 +60,14 @@ def holder(*, sessions: sessionmaker[Session], name: str = LEASE_NAME) -> tuple[
         return (row.holder, row.expires_at) if row is not None else (None, None)
 
 
-def beat(*, sessions: sessionmaker[Session], worker_id: str, role: str, detail: dict[str, Any]) -> None:
+def beat(*, sessions: sessionmaker[Session], worker_id: str, role: WorkerRole, detail: dict[str, Any]) -> None:
     """Write this worker's heartbeat row; `detail` (JSON) is what the dashboard shows beside the role."""
-    try:
-        known = WorkerRole(role)
-    except ValueError:
-        raise ValueError(f"unknown worker role {role!r}") from None
     with sessions() as session, session.begin():
         repo.record_heartbeat(
             session=session,
             worker_id=worker_id,
             hostname=socket.gethostname()[:HOSTNAME_LENGTH],
             pid=os.getpid(),
-            role=known,
+            role=role,
             detail=json.dumps(detail, sort_keys=True, default=str),
         )

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.runs.lease import LEASE_NAME, WORKER_PREFIX
-from arena.engine.runs.lifecycle import RUN_ERROR_MAX_CHARS
 from arena.kernel.clock import utcnow
 from arena.kernel.ids import RunId
 from arena.kernel.lifecycles import RUN_TRANSITIONS
 from arena.kernel.states import RunStatus
 from arena.storage.models import ArenaRun
+from arena.storage.models.runs import RUN_ERROR_MAX_CHARS
 from arena.storage.repositories import queue as repo
 from arena.storage.repositories import runs
 from arena.storage.repositories.worker import db_now

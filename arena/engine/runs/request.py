@@ -8,10 +8,9 @@ from sqlalchemy.orm import Session
 
 from arena.engine.config.settings import Settings
 from arena.engine.decide.agents import AgentSpec
-from arena.engine.llm.types import Provider
 from arena.engine.market.symbols import normalize_symbols
 from arena.kernel.errors import ConfigurationError, InvalidRequestError
-from arena.kernel.kinds import ProfileMode, RunMode
+from arena.kernel.kinds import ProfileMode, Provider, RunMode
 from arena.storage.models import AgentProfile, AgentProfileVersion
 from arena.storage.repositories.profiles import current_profiles
 

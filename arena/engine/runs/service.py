@@ -18,13 +18,13 @@ from arena.engine.decide.budgets import budget_checker, power_claimer
 from arena.engine.decide.coordinator import ArenaCoordinator, CoordinatorResult
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState, canonical_json, sha256_hex
 from arena.engine.ports import Broker, Ports
-from arena.engine.runs.lifecycle import RUN_ERROR_MAX_CHARS
 from arena.engine.runs.request import plan_run
 from arena.kernel.clock import utcnow
-from arena.kernel.errors import ArenaError
+from arena.kernel.errors import RunNotClaimable
 from arena.kernel.kinds import ExecutionMode, FinalAction, SnapshotKind
 from arena.kernel.states import ExecutionOutcome, RunStatus
 from arena.storage.models import AgentDecision, ArenaRun, Consensus
+from arena.storage.models.runs import RUN_ERROR_MAX_CHARS
 from arena.storage.repositories import runs
 
 log = logging.getLogger("arena.run")
@@ -144,7 +144,7 @@ async def execute_run(
 
 
 def _claim(sessions: sessionmaker[Session], run_id: str, worker_id: str) -> _ClaimedRun:
-    """queued → running, or ArenaError when another worker claimed or finished it first."""
+    """queued → running, or RunNotClaimable when another worker claimed or finished it first."""
     with sessions() as session, session.begin():
         if not runs.move_run(
             session=session,
@@ -153,7 +153,7 @@ def _claim(sessions: sessionmaker[Session], run_id: str, worker_id: str) -> _Cla
             to_status=RunStatus.RUNNING,
             values={"started_at": utcnow(), "worker_id": worker_id},
         ):
-            raise ArenaError(f"run {run_id} is not queued (already claimed or finished)")
+            raise RunNotClaimable(f"run {run_id} is not queued (already claimed or finished)")
         run = session.get(ArenaRun, run_id)
         assert run is not None
         return _ClaimedRun(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from enum import StrEnum
 
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -20,15 +20,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-def assigned_before(row: Base, key: str) -> Any:
-    """The value `key` holds before an assignment now being validated; None on a row being built.
-
-    A stored row whose attribute is expired is refreshed first, so a status change is always checked against
-    what the database holds.
-    """
-    state = inspect(row)
-    if key in state.dict:
-        return state.dict[key]
-    if state.persistent:
-        return getattr(row, key)
-    return None
+def check_in(column: str, vocabulary: type[StrEnum]) -> str:
+    """SQL for a CHECK constraint that admits exactly the members of `vocabulary` (one kernel StrEnum)."""
+    values = ", ".join(f"'{member.value}'" for member in vocabulary)
+    return f"{column} IN ({values})"

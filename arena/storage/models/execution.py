@@ -7,13 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column
 
 from arena.kernel.clock import utcnow
 from arena.kernel.kinds import Side
-from arena.kernel.lifecycles import check_order_transition
-from arena.kernel.states import check_in
-from arena.storage.models.base import Base, assigned_before
+from arena.storage.models.base import Base, check_in
 from arena.storage.types import UTCDateTime
 
 
@@ -55,14 +53,6 @@ class BrokerOrder(Base):
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-
-    @validates("status")
-    def _status_moves_by_the_table(self, key: str, value: str) -> str:
-        """A status changed on a loaded row goes through the order transition table (IllegalTransition if not)."""
-        old = assigned_before(self, key)
-        if old is not None and old != value:
-            check_order_transition(old, value)
-        return value
 
 
 class Fill(Base):

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from arena.kernel.clock import utcnow
 from arena.kernel.kinds import RunMode, ScheduleKind
-from arena.kernel.states import RequestState, check_in
-from arena.storage.models.base import Base
+from arena.kernel.states import RequestState
+from arena.storage.models.base import Base, check_in
 from arena.storage.types import UTCDateTime
 
 REQUESTED_BY_LENGTH = 64  # ai_run_requests.requested_by

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from arena.kernel.clock import utcnow
 from arena.kernel.kinds import ProfileMode, Provider
-from arena.kernel.states import check_in
-from arena.storage.models.base import Base
+from arena.storage.models.base import Base, check_in
 from arena.storage.types import UTCDateTime
 
 

@@ -18,15 +18,16 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, validates
+from sqlalchemy.orm import Mapped, mapped_column
 
 from arena.kernel.clock import utcnow
 from arena.kernel.ids import new_id
 from arena.kernel.kinds import Action, ExecutionMode, FinalAction, Phase, RunMode, SnapshotKind, Trigger
-from arena.kernel.lifecycles import check_run_transition
-from arena.kernel.states import AgentStatus, ExecutionOutcome, RunStatus, check_in
-from arena.storage.models.base import Base, assigned_before
+from arena.kernel.states import AgentStatus, ExecutionOutcome, RunStatus
+from arena.storage.models.base import Base, check_in
 from arena.storage.types import UTCDateTime
+
+RUN_ERROR_MAX_CHARS = 500  # what a failed or abandoned run keeps of its reason (`ai_arena_runs.error`)
 
 
 class Snapshot(Base):
@@ -81,14 +82,6 @@ class ArenaRun(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-
-    @validates("status")
-    def _status_moves_by_the_table(self, key: str, value: str) -> str:
-        """A status changed on a loaded row goes through the run transition table (IllegalTransition if not)."""
-        old = assigned_before(self, key)
-        if old is not None and old != value:
-            check_run_transition(old, value)
-        return value
 
 
 class AgentDecision(Base):

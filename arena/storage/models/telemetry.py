@@ -11,8 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from arena.kernel.clock import utcnow
 from arena.kernel.kinds import CostSource, Purpose
-from arena.kernel.states import CallStatus, check_in
-from arena.storage.models.base import Base
+from arena.kernel.states import CallStatus
+from arena.storage.models.base import Base, check_in
 from arena.storage.types import UTCDateTime
 
 

@@ -20,9 +20,10 @@ from arena.adapters.llm.prices import ModelPrice, PriceTable
 from arena.bootstrap.database import Database
 from arena.engine.config.settings import PROJECT_ROOT, Settings
 from arena.engine.llm.telemetry import DatabaseTelemetrySink
-from arena.engine.llm.types import LLMCall, LLMCallResult, Provider
+from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.market.snapshot import canonical_json, sha256_hex
 from arena.kernel.errors import ConfigurationError
+from arena.kernel.kinds import Provider
 from arena.storage.models import CostTelemetry
 from tests.support.llm_server import LLMServer, Reply
 
