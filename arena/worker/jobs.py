@@ -11,7 +11,6 @@ from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.settings import Settings
 from arena.engine.ports import Ports
@@ -22,12 +21,10 @@ from arena.kernel.errors import ArenaError
 from arena.kernel.ids import new_id
 from arena.kernel.kinds import ExecutionMode, Trigger
 from arena.storage.models.operations import REQUESTED_BY_LENGTH
-from arena.worker.config import WorkerConfig
-from arena.worker.lease import WorkerState
+from arena.worker.context import WorkerContext
 from arena.worker.periodic import JobContext, PeriodicJob
 from arena.worker.runs import RunPool, one_line
 from arena.worker.schedules import CycleSpec, ScheduleSpec, cycle_spec, enabled_schedules
-from arena.worker.threads import WorkerThreads
 
 log = logging.getLogger("arena.worker")
 
@@ -39,13 +36,8 @@ STRATEGY_SYNC_JOB = "strategies"
 class WorkerJobs:
     """The active worker's APScheduler jobs: queue poll, strategy sync and cycles, periodic jobs."""
 
-    settings: Settings
-    sessions: sessionmaker[Session]
-    worker_id: str
-    config: WorkerConfig
-    state: WorkerState
+    ctx: WorkerContext
     runs: RunPool
-    threads: WorkerThreads
     periodic: list[PeriodicJob]
     ports: Ports
     _schedules: dict[int, ScheduleSpec] = field(default_factory=dict, init=False)
@@ -54,7 +46,7 @@ class WorkerJobs:
         self._counters = self.runs.counters
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.config.misfire_grace_s},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": self.ctx.config.misfire_grace_s},
         )
 
     # ---- adding and removing -----------------------------------------------------------------------------
@@ -62,11 +54,11 @@ class WorkerJobs:
         """On activation: the queue poll, the strategy sync and every periodic job, each due at once."""
         now = utcnow()
         add = self.scheduler.add_job
-        add(self._poll_queue, "interval", seconds=self.config.queue_poll_s, id=QUEUE_JOB, next_run_time=now)
+        add(self._poll_queue, "interval", seconds=self.ctx.config.queue_poll_s, id=QUEUE_JOB, next_run_time=now)
         add(
             self._sync_strategies,
             "interval",
-            seconds=self.config.strategy_poll_s,
+            seconds=self.ctx.config.strategy_poll_s,
             id=STRATEGY_SYNC_JOB,
             next_run_time=now,
         )
@@ -96,28 +88,28 @@ class WorkerJobs:
     # ---- the queue ---------------------------------------------------------------------------------------
     async def _poll_queue(self) -> None:
         """Claim queued requests while a run slot is free (claims are atomic; see arena.engine.runs.queue)."""
-        while self.state.may_start() and self.runs.has_free_slot:
+        while self.ctx.state.may_start() and self.runs.has_free_slot:
             try:
-                claim = await self.threads.db_call(
-                    run_queue.claim_next, sessions=self.sessions, worker_id=self.worker_id
+                claim = await self.ctx.threads.db_call(
+                    run_queue.claim_next, sessions=self.ctx.sessions, worker_id=self.ctx.worker_id
                 )
             except SQLAlchemyError as exc:
-                log.warning("worker %s: queue poll failed: %s", self.worker_id, one_line(exc))
+                log.warning("worker %s: queue poll failed: %s", self.ctx.worker_id, one_line(exc))
                 return
             if claim is None:
                 return
-            log.info("worker %s claimed run %s", self.worker_id, claim.run_id)
-            self.runs.spawn(claim.run_id, self.settings, from_queue=True)
+            log.info("worker %s claimed run %s", self.ctx.worker_id, claim.run_id)
+            self.runs.spawn(claim.run_id, self.ctx.settings, from_queue=True)
 
     # ---- strategies --------------------------------------------------------------------------------------
     async def _sync_strategies(self) -> None:
         """Add, replace or remove strategy jobs so they match the database (picked up within strategy_poll_s)."""
-        if not self.state.may_start():
+        if not self.ctx.state.may_start():
             return
         try:
-            wanted = await self.threads.db_call(enabled_schedules, sessions=self.sessions)
+            wanted = await self.ctx.threads.db_call(enabled_schedules, sessions=self.ctx.sessions)
         except SQLAlchemyError as exc:
-            log.warning("worker %s: cannot read strategies: %s", self.worker_id, one_line(exc))
+            log.warning("worker %s: cannot read strategies: %s", self.ctx.worker_id, one_line(exc))
             return
         for strategy_id in [sid for sid in self._schedules if sid not in wanted]:
             spec = self._schedules.pop(strategy_id)
@@ -145,20 +137,20 @@ class WorkerJobs:
 
     async def _cycle(self, strategy_id: int) -> None:
         """One scheduled cycle: one run per symbol (same cycle_id), run concurrently within the caps."""
-        if not self.state.may_start():
+        if not self.ctx.state.may_start():
             return
-        spec = await self.threads.db_call(cycle_spec, sessions=self.sessions, strategy_id=strategy_id)
+        spec = await self.ctx.threads.db_call(cycle_spec, sessions=self.ctx.sessions, strategy_id=strategy_id)
         if spec is None:
             return
         execution = (
-            ExecutionMode.ON if spec.execution_enabled and self.settings.execution_enabled else ExecutionMode.OFF
+            ExecutionMode.ON if spec.execution_enabled and self.ctx.settings.execution_enabled else ExecutionMode.OFF
         )
-        settings = self.settings.model_copy(update={"execution": execution})
+        settings = self.ctx.settings.model_copy(update={"execution": execution})
         cycle_id = new_id()
         self._counters.cycles += 1
         tasks = []
         for symbol in spec.symbols:
-            if not self.state.may_start():
+            if not self.ctx.state.may_start():
                 break
             run_id = await self._start_cycle_run(spec, settings, symbol, cycle_id)
             if run_id is not None:
@@ -169,9 +161,9 @@ class WorkerJobs:
 
     async def _start_cycle_run(self, spec: CycleSpec, settings: Settings, symbol: str, cycle_id: str) -> str | None:
         try:
-            started = await self.threads.db_call(
+            started = await self.ctx.threads.db_call(
                 start_run,
-                sessions=self.sessions,
+                sessions=self.ctx.sessions,
                 settings=settings,
                 symbols=[symbol],
                 agents=spec.agents,
@@ -190,12 +182,12 @@ class WorkerJobs:
 
     # ---- periodic jobs -----------------------------------------------------------------------------------
     async def _run_periodic(self, job: PeriodicJob) -> None:
-        if not self.state.may_start():
+        if not self.ctx.state.may_start():
             return
         ctx = JobContext(
-            settings=self.settings,
-            sessions=self.sessions,
-            worker_id=self.worker_id,
+            settings=self.ctx.settings,
+            sessions=self.ctx.sessions,
+            worker_id=self.ctx.worker_id,
             ports=self.ports,
         )
         try:

@@ -35,11 +35,11 @@ from arena.engine.runs import lease as worker_lease
 from arena.engine.runs import queue as run_queue
 from arena.kernel.states import WorkerRole
 from arena.worker.config import WorkerConfig
+from arena.worker.context import WorkerContext
 from arena.worker.jobs import WorkerJobs
-from arena.worker.lease import LeaseKeeper, WorkerState
+from arena.worker.lease import LeaseKeeper
 from arena.worker.periodic import PeriodicJob, periodic_jobs
 from arena.worker.runs import RunPool, one_line
-from arena.worker.threads import WorkerThreads
 
 __all__ = ["Worker", "WorkerConfig", "run_worker"]
 
@@ -59,47 +59,29 @@ class Worker:
         worker_id: str | None = None,
         periodic: list[PeriodicJob] | None = None,
     ) -> None:
-        self.settings = settings
-        self.sessions = sessions
-        self.config = config
-        self.worker_id = worker_id or worker_lease.new_worker_id()
-        self.state = WorkerState()
-        self._threads = WorkerThreads()
+        self.ctx = WorkerContext(
+            settings=settings,
+            sessions=sessions,
+            worker_id=worker_id or worker_lease.new_worker_id(),
+            config=config,
+        )
         self._stop_reason = "stop requested"
         self._stop_event: asyncio.Event | None = None
         self.runs = RunPool(
             sessions=sessions,
             ports=ports,
-            worker_id=self.worker_id,
+            worker_id=self.ctx.worker_id,
             max_runs=config.max_runs,
-            db_call=self._threads.db_call,
-            may_start=self.state.may_start,
+            db_call=self.ctx.threads.db_call,
+            may_start=self.ctx.state.may_start,
         )
-        self.jobs = WorkerJobs(
-            settings=settings,
-            sessions=sessions,
-            worker_id=self.worker_id,
-            config=config,
-            state=self.state,
-            runs=self.runs,
-            threads=self._threads,
-            periodic=periodic if periodic is not None else periodic_jobs(),
-            ports=ports,
-        )
-        self.lease = LeaseKeeper(
-            sessions=sessions,
-            worker_id=self.worker_id,
-            config=config,
-            state=self.state,
-            threads=self._threads,
-            detail=self._detail,
-            on_gain=self._activate,
-            on_loss=self._deactivate,
-        )
+        periodic = periodic if periodic is not None else periodic_jobs()
+        self.jobs = WorkerJobs(ctx=self.ctx, runs=self.runs, periodic=periodic, ports=ports)
+        self.lease = LeaseKeeper(ctx=self.ctx, detail=self._detail, on_gain=self._activate, on_loss=self._deactivate)
 
     @property
     def role(self) -> str:
-        return self.state.role
+        return self.ctx.state.role
 
     async def run(self, *, stop_already: str | None = None) -> int:
         loop = asyncio.get_running_loop()
@@ -108,7 +90,7 @@ class Worker:
             with contextlib.suppress(NotImplementedError, RuntimeError):  # not the main thread (tests)
                 loop.add_signal_handler(sig, self.request_stop, sig.name)
         self.jobs.scheduler.start()
-        log.info("worker %s up; standby until it holds the lease", self.worker_id)
+        log.info("worker %s up; standby until it holds the lease", self.ctx.worker_id)
         if stop_already:
             self.request_stop(stop_already)
         self.lease.start()
@@ -117,15 +99,15 @@ class Worker:
             return await self._shutdown()  # the lease loop keeps renewing through the grace period
         finally:
             await self.lease.stop()
-            self._threads.shutdown()
+            self.ctx.threads.shutdown()
 
     def request_stop(self, why: str = "stop requested") -> None:
         """Signal handler: begin a graceful stop (idempotent)."""
         if self._stop_event is None or self._stop_event.is_set():
             return
         self._stop_reason = why
-        log.info("worker %s: %s, stopping (grace %g s)", self.worker_id, why, self.config.grace_s)
-        self.state.stopping = True
+        log.info("worker %s: %s, stopping (grace %g s)", self.ctx.worker_id, why, self.ctx.config.grace_s)
+        self.ctx.state.stopping = True
         self._stop_event.set()
 
     def _detail(self) -> dict[str, Any]:
@@ -143,37 +125,37 @@ class Worker:
     async def _activate(self) -> None:
         """Clean up after the previous holder, then start the jobs; on a database fault stay standby (retried)."""
         try:
-            await self._threads.db_call(
-                run_queue.recover_after_takeover, sessions=self.sessions, worker_id=self.worker_id
+            await self.ctx.threads.db_call(
+                run_queue.recover_after_takeover, sessions=self.ctx.sessions, worker_id=self.ctx.worker_id
             )
         except SQLAlchemyError as exc:
-            log.warning("worker %s: takeover recovery failed, staying standby: %s", self.worker_id, one_line(exc))
+            log.warning("worker %s: takeover recovery failed, staying standby: %s", self.ctx.worker_id, one_line(exc))
             return
-        if self.state.stopping:  # a stop arrived during recovery: the lease is released on the way out
+        if self.ctx.state.stopping:  # a stop arrived during recovery: the lease is released on the way out
             return
-        log.info("worker %s is now active (holds the lease)", self.worker_id)
-        self.state.role = WorkerRole.ACTIVE
-        self.state.was_active = True
+        log.info("worker %s is now active (holds the lease)", self.ctx.worker_id)
+        self.ctx.state.role = WorkerRole.ACTIVE
+        self.ctx.state.was_active = True
         self.jobs.add_all()
 
     async def _deactivate(self, why: str) -> None:
-        log.warning("worker %s is standby again: %s", self.worker_id, why)
-        self.state.role = WorkerRole.STANDBY
-        self.state.lease_expires_at = None
+        log.warning("worker %s is standby again: %s", self.ctx.worker_id, why)
+        self.ctx.state.role = WorkerRole.STANDBY
+        self.ctx.state.lease_expires_at = None
         self.jobs.remove_all()
-        await self.runs.cancel_all(f"worker {self.worker_id} lost its lease")
+        await self.runs.cancel_all(f"worker {self.ctx.worker_id} lost its lease")
 
     async def _shutdown(self) -> int:
-        self.state.was_active = self.state.role == WorkerRole.ACTIVE
-        self.state.role = WorkerRole.STOPPING
+        self.ctx.state.was_active = self.ctx.state.role == WorkerRole.ACTIVE
+        self.ctx.state.role = WorkerRole.STOPPING
         self.jobs.scheduler.pause()  # no new cycles or claims; running jobs (cycles waiting on runs) carry on
         await self.lease.beat()
         in_flight = len(self.runs)
-        await self.runs.drain(self.config.grace_s)
+        await self.runs.drain(self.ctx.config.grace_s)
         abandoned = 0
         if len(self.runs):
             abandoned = await self.runs.cancel_all(
-                f"worker {self.worker_id} stopped: the run did not finish within the {self.config.grace_s:g} s grace period"
+                f"worker {self.ctx.worker_id} stopped: the run did not finish within the {self.ctx.config.grace_s:g} s grace period"
             )
         self.jobs.scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # let the scheduler's shutdown (scheduled on the loop) run
@@ -182,7 +164,7 @@ class Worker:
         await self.lease.beat(WorkerRole.STOPPED)
         log.info(
             "worker %s stopped cleanly (%s): %d in-flight run(s) at stop, %d abandoned",
-            self.worker_id,
+            self.ctx.worker_id,
             self._stop_reason,
             in_flight,
             abandoned,
