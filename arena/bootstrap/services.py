@@ -2,7 +2,8 @@
 
 The CLI, the web process and the worker build what they need here and hand the engine its ports; none of them
 imports an adapter. The gateway always carries its call limits (ARENA_LLM_MAX_CONCURRENCY[_PER_PROVIDER]);
-the broker and market data of one process share one set of alpaca-py clients per credentials and URLs.
+`build_services` builds one set of alpaca-py clients (AlpacaClients) and hands it to both the broker and the market
+data, so a process has one TradingClient.
 """
 
 from __future__ import annotations
@@ -37,20 +38,23 @@ def build_gateway(settings: Settings, sessions: sessionmaker[Session]) -> Gatewa
     )
 
 
-def build_broker(settings: Settings) -> Broker:
-    """The broker port over Alpaca (clients built on first use: missing keys surface on the first call)."""
-    return AlpacaBroker(AlpacaClients.for_settings(settings))
+def build_broker(settings: Settings, clients: AlpacaClients | None = None) -> Broker:
+    """The broker port over Alpaca (clients built on first use: missing keys surface on the first call).
+
+    Pass `clients` to share them with the market data (build_services does); without it, new ones are made.
+    """
+    return AlpacaBroker(clients or AlpacaClients.from_settings(settings))
 
 
-def build_market_data(settings: Settings) -> MarketData:
+def build_market_data(settings: Settings, clients: AlpacaClients | None = None) -> MarketData:
     """The market-data port: Alpaca's raw bars, quotes and account, assembled by the engine."""
-    return MarketService(feed=AlpacaMarketData(AlpacaClients.for_settings(settings)))
+    return MarketService(feed=AlpacaMarketData(clients or AlpacaClients.from_settings(settings)))
 
 
 def preload_vendors(settings: Settings) -> None:
-    """Pay litellm's and alpaca-py's import costs now (worker start), not inside the first run."""
+    """Pay litellm's and alpaca-py's import costs now (worker start), not inside the first run (no network)."""
     LLMGateway.preload()
-    AlpacaClients.for_settings(settings).preload()
+    AlpacaClients.preload()
 
 
 @dataclass(frozen=True)
@@ -63,12 +67,14 @@ class Services:
 
 
 def build_services(settings: Settings, database: Database) -> Services:
+    """The process's ports: one AlpacaClients shared by the broker and the market data."""
+    alpaca = AlpacaClients.from_settings(settings)
     return Services(
         settings=settings,
         database=database,
         ports=Ports(
             gateway=build_gateway(settings, database.sessions),
-            broker=build_broker(settings),
-            market=build_market_data(settings),
+            broker=build_broker(settings, alpaca),
+            market=build_market_data(settings, alpaca),
         ),
     )

@@ -4,7 +4,7 @@ The engine calls these protocols and never a vendor SDK; `arena.adapters.alpaca`
 `arena.bootstrap.services` wires the implementations in. The value types that cross the ports live here too, so
 an adapter builds them without reaching into the engine's logic.
 
-    Broker       orders (submit, look up, cancel), the market clock, asset flags, per-order fills
+    Broker       orders (submit, look up by client_order_id), the market clock, asset flags
     MarketFeed   raw market facts: daily bars, latest quotes, the account and its positions (an adapter)
     MarketData   what runs and scoring ask for: a market snapshot with indicators, the portfolio, daily bars
                  (arena.engine.market.service.MarketService builds it from a MarketFeed)
@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 
 from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState
-from arena.kernel.kinds import Side as Side  # re-exported: an order's side is the kernel's vocabulary
+from arena.kernel.kinds import Side
 
 TimeInForceName = Literal["day", "gtc", "opg", "cls", "ioc", "fok"]
 
@@ -66,21 +66,6 @@ class AssetView(BaseModel):
     shortable: bool
 
 
-class FillView(BaseModel):
-    """The cumulative fill of one order (see Broker.list_fill_activities for why it is per order)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    broker_order_id: str
-    client_order_id: str
-    symbol: str | None
-    side: str | None
-    filled_qty: float
-    filled_avg_price: float | None
-    filled_at: datetime | None
-    status: str
-
-
 class QuoteView(BaseModel):
     """The latest quote's two sides; None for an empty side."""
 
@@ -110,15 +95,11 @@ class Broker(Protocol):
         """The order with this client_order_id, or None when the broker has none."""
         ...
 
-    def cancel_order(self, broker_order_id: str) -> None: ...
-
     def get_clock(self) -> ClockView: ...
 
     def get_asset(self, symbol: str) -> AssetView:
         """Tradability flags; an unknown symbol is an InvalidRequestError naming it."""
         ...
-
-    def list_fill_activities(self, *, after: datetime | None = None) -> list[FillView]: ...
 
 
 class MarketFeed(Protocol):

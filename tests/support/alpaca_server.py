@@ -9,6 +9,10 @@ Orders move through a scripted flow, one step per GET of that order (by id or by
   fill: accepted → partially_filled → filled      fill_now: filled
   reject: accepted → rejected   cancel: accepted → canceled   expire: accepted → expired   hold: accepted
 A second order with a client_order_id already seen is always refused with 422, as Alpaca does.
+
+Requests need both APCA-API-KEY-ID and APCA-API-SECRET-KEY (401 otherwise). Order submissions are checked the
+way Alpaca checks them (client_order_id length, qty/notional, type, time_in_force, fractional rules, short
+sales of a non-shortable asset); a bug in the server answers 500 instead of dropping the connection.
 """
 
 from __future__ import annotations
@@ -38,6 +42,20 @@ ORDER_FLOWS: dict[str, tuple[str, ...]] = {
 TERMINAL = frozenset({"filled", "canceled", "expired", "rejected", "done_for_day"})
 DEFAULT_BAR_END = date(2025, 3, 14)
 DUPLICATE_MESSAGE = "client_order_id must be unique"
+ORDER_TYPES = frozenset({"market", "limit", "stop", "stop_limit", "trailing_stop"})
+TIME_IN_FORCE = frozenset({"day", "gtc", "opg", "cls", "ioc", "fok"})
+# Alpaca's error codes by HTTP status (the `code` in `{"code": int, "message": str}`).
+ALPACA_CODES: dict[int, int] = {
+    400: 40010000,
+    401: 40110000,
+    403: 40310000,
+    404: 40410000,
+    422: 40010001,
+    429: 42910000,
+    500: 50000000,
+}
+UNAUTHORIZED = {"code": 40110000, "message": "request is not authorized"}
+NOT_SHORTABLE = {"code": 40310000, "message": "account is not allowed to short"}
 
 
 def _iso(moment: datetime) -> str:
@@ -57,6 +75,7 @@ class RecordedRequest:
     body: Any
     at: float  # time.monotonic() when the request arrived
     key_id: str | None
+    has_secret: bool = False  # an APCA-API-SECRET-KEY header came with it (its value is never kept)
 
 
 @dataclass
@@ -68,6 +87,9 @@ class _Fault:
     method: str | None
     path: str | None
     after_effect: bool = False  # hang *after* handling (the broker did the work, the client times out)
+    code: int | None = None  # Alpaca's error code in the body (default: ALPACA_CODES by status)
+    unreadable: bool = False  # answer 200 with a body that is not the expected model
+    handled: bool = True  # an unreadable answer comes after the request was carried out
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (self.path is None or path == self.path)
@@ -83,6 +105,7 @@ class _Order:
     notional: float | None
     time_in_force: str
     fill_price: float
+    type: str
     created_at: datetime
     history: list[str]
     pending: list[str]
@@ -132,8 +155,8 @@ class _Order:
             "filled_qty": str(filled),
             "filled_avg_price": str(self.fill_price) if filled > 0 else None,
             "order_class": "simple",
-            "order_type": "market",
-            "type": "market",
+            "order_type": self.type,
+            "type": self.type,
             "side": self.side,
             "time_in_force": self.time_in_force,
             "status": self.status,
@@ -144,8 +167,19 @@ class _Order:
 class AlpacaServer:
     """Context manager: `with AlpacaServer() as server: Settings(ALPACA_TRADING_URL=server.url, ...)`."""
 
-    def __init__(self, *, key_id: str | None = None, hang_seconds: float = 3.0) -> None:
-        self.key_id = key_id  # when set, any other APCA-API-KEY-ID gets 401 (a missing one always does)
+    def __init__(
+        self,
+        *,
+        key_id: str | None = None,
+        secret_key: str | None = None,
+        hang_seconds: float = 3.0,
+        echo_credentials: bool = False,
+    ) -> None:
+        # When set, any other APCA-API-KEY-ID / APCA-API-SECRET-KEY gets 401 (a missing one always does).
+        self.key_id = key_id
+        self.secret_key = secret_key
+        # A 401's message repeats the key and secret it got (a careless server): tests that nothing leaks them.
+        self.echo_credentials = echo_credentials
         self.hang_seconds = hang_seconds
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
@@ -261,11 +295,20 @@ class AlpacaServer:
         *,
         status: int = 503,
         message: str = "service unavailable",
+        code: int | None = None,
         method: str | None = None,
         path: str | None = None,
     ) -> None:
-        """Answer the next n matching requests (any, by default) with this HTTP status."""
-        self._add_fault(_Fault(n, status, message, 0.0, method, path))
+        """Answer the next n matching requests (any, by default) with this HTTP status and Alpaca code
+        (`code` defaults to ALPACA_CODES for the status)."""
+        self._add_fault(_Fault(n, status, message, 0.0, method, path, code=code))
+
+    def unreadable_next(
+        self, n: int = 1, *, handle: bool = True, method: str | None = "POST", path: str | None = "/v2/orders"
+    ) -> None:
+        """Answer the next n matching requests 200 with a body that is not the expected model (alpaca-py's parser
+        fails, the client never learns the order). `handle`: do the work first (the order is created) or not."""
+        self._add_fault(_Fault(n, 200, "", 0.0, method, path, unreadable=True, handled=handle))
 
     def hang_next(
         self, n: int = 1, *, seconds: float | None = None, method: str | None = None, path: str | None = None
@@ -324,23 +367,47 @@ def _handler_for(server: AlpacaServer) -> type[BaseHTTPRequestHandler]:
             pass
 
         def _handle(self) -> None:
+            try:
+                self._answer()
+            except Exception as exc:  # a bug here: answer like Alpaca's 500, never drop the connection
+                self._send(500, {"code": 50000000, "message": f"internal server error: {type(exc).__name__}: {exc}"})
+
+        def _answer(self) -> None:
             parts = urlsplit(self.path)
             path = unquote(parts.path)
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else None
             key_id = self.headers.get("APCA-API-KEY-ID")
-            server.requests.append(RecordedRequest(self.command, path, query, body, time.monotonic(), key_id))
-            if not key_id or (server.key_id is not None and key_id != server.key_id):
-                return self._send(401, {"code": 40110000, "message": "request is not authorized"})
+            secret = self.headers.get("APCA-API-SECRET-KEY")
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
+            server.requests.append(
+                RecordedRequest(self.command, path, query, body, time.monotonic(), key_id, has_secret=bool(secret))
+            )
+            if not _authorized(server, key_id, secret):
+                payload = dict(UNAUTHORIZED)
+                if server.echo_credentials:
+                    payload["message"] += f" (key {key_id!r}, secret {secret!r})"
+                return self._send(401, payload)
+            if isinstance(body, str):
+                return self._send(400, {"code": 40010000, "message": "request body format is invalid"})
             fault = server.take_fault(self.command, path)
-            if fault is not None and not fault.after_effect:
+            if fault is not None and not fault.after_effect and not fault.unreadable:
                 if fault.status is None:
                     server.wait(fault.seconds)
                     return None  # the client has given up; answer nothing
-                return self._send(fault.status, {"code": fault.status * 100000, "message": fault.message})
+                code = fault.code if fault.code is not None else _code_for(fault.status)
+                return self._send(fault.status, {"code": code, "message": fault.message})
+            if fault is not None and fault.unreadable and not fault.handled:
+                return self._send(200, {"note": "truncated answer"})
             status, payload = server.route(self.command, path, query, body)
+            if fault is not None and fault.unreadable:
+                # the work is done; the answer has the order's id and nothing else a parser needs
+                shown = {"id": payload.get("id")} if isinstance(payload, dict) else {}
+                return self._send(200, {**shown, "note": "truncated answer"})
             if fault is not None:
                 server.wait(fault.seconds)
                 return None
@@ -362,6 +429,19 @@ def _handler_for(server: AlpacaServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def _authorized(server: AlpacaServer, key_id: str | None, secret: str | None) -> bool:
+    """Both headers present, and equal to the server's when it names them."""
+    if not key_id or not secret:
+        return False
+    return (server.key_id is None or key_id == server.key_id) and (
+        server.secret_key is None or secret == server.secret_key
+    )
+
+
+def _code_for(status: int) -> int:
+    return ALPACA_CODES.get(status, 50000000 if status >= 500 else status * 100000)
+
+
 def weekdays(end: date, count: int) -> Iterator[date]:
     """The `count` weekdays ending at `end`, oldest first (the calendar set_bars uses)."""
     days: list[date] = []
@@ -374,8 +454,18 @@ def weekdays(end: date, count: int) -> Iterator[date]:
 
 
 def _error(status: int, message: str) -> tuple[int, Any]:
-    codes = {404: 40410000, 422: 40010001, 403: 40310000}
-    return status, {"code": codes.get(status, status * 100000), "message": message}
+    return status, {"code": _code_for(status), "message": message}
+
+
+def _positive_number(value: Any) -> float | None:
+    """qty / notional as Alpaca reads them: a JSON number or a numeric string, > 0; None when not."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number > 0 and number == number and number != float("inf") else None
 
 
 class _Routes:
@@ -516,36 +606,61 @@ class _Routes:
     def get_order(self, client_order_id: str | None, order_id: str | None) -> tuple[int, Any]:
         order = self.s._orders.get(order_id or "") if client_order_id is None else self.s.find_order(client_order_id)
         if order is None:
-            return _error(404, f"order not found for {client_order_id or order_id}")
+            return 404, {"code": 40410000, "message": "order not found"}
         order.advance()
         return 200, order.to_json()
 
     def submit(self, body: dict[str, Any]) -> tuple[int, Any]:
         s = self.s
         client_order_id = str(body.get("client_order_id") or uuid.uuid4())
+        if len(client_order_id) > 128:
+            return _error(422, "client_order_id must be no more than 128 characters")
         if s.find_order(client_order_id) is not None:
             return _error(422, DUPLICATE_MESSAGE)
         symbol = str(body.get("symbol") or "")
         if not self._known(symbol):
             return _error(422, f'asset "{symbol}" not found')
-        if not s._assets.get(symbol, {}).get("tradable", True):
+        flags = s._assets.get(symbol, {"tradable": True, "fractionable": True, "shortable": True})
+        if not flags["tradable"]:
             return _error(422, f"asset {symbol} is not tradable")
-        qty, notional = body.get("qty"), body.get("notional")
-        if (qty is None) == (notional is None):
+        raw_qty, raw_notional = body.get("qty"), body.get("notional")
+        if (raw_qty is None) == (raw_notional is None):
             return _error(422, "qty or notional is required, not both")
-        if body.get("side") not in ("buy", "sell"):
+        qty, notional = _positive_number(raw_qty), _positive_number(raw_notional)
+        if raw_qty is not None and qty is None:
+            return _error(422, "qty must be a number > 0")
+        if raw_notional is not None and notional is None:
+            return _error(422, "notional must be a number > 0")
+        side, order_type, tif = body.get("side"), body.get("type"), body.get("time_in_force")
+        if side not in ("buy", "sell"):
             return _error(422, "side must be buy or sell")
+        if order_type not in ORDER_TYPES:
+            return _error(422, f"invalid order type: {order_type}")
+        if tif not in TIME_IN_FORCE:
+            return _error(422, f"invalid time_in_force: {tif}")
+        fractional = notional is not None or (qty is not None and qty != int(qty))
+        if fractional and tif != "day":
+            return _error(422, "fractional orders must be day orders")
+        if qty is not None and qty != int(qty) and not flags["fractionable"]:
+            return _error(422, f"asset {symbol} is not fractionable")
+        fill_price = self._price(symbol)
+        if side == "sell" and not flags["shortable"]:
+            held = sum(p.qty for p in s._positions if p.symbol == symbol and p.qty > 0)
+            wanted = qty if qty is not None else (notional or 0.0) / fill_price
+            if wanted > held:
+                return 403, dict(NOT_SHORTABLE)
         flow, price = s._flows.pop(0) if s._flows else (_flow(s.default_flow), None)
         now = datetime.now(UTC)
         order = _Order(
             id=str(uuid.uuid4()),
             client_order_id=client_order_id,
             symbol=symbol,
-            side=str(body["side"]),
-            qty=None if qty is None else float(qty),
-            notional=None if notional is None else float(notional),
-            time_in_force=str(body.get("time_in_force", "day")),
-            fill_price=price or self._price(symbol),
+            side=str(side),
+            qty=qty,
+            notional=notional,
+            time_in_force=str(tif),
+            fill_price=price or fill_price,
+            type=str(order_type),
             created_at=now,
             history=[],
             pending=list(flow[1:]),
@@ -564,7 +679,7 @@ class _Routes:
     def cancel(self, order_id: str) -> tuple[int, Any]:
         order = self.s._orders.get(order_id)
         if order is None:
-            return _error(404, f"order not found for {order_id}")
+            return 404, {"code": 40410000, "message": "order not found"}
         if order.status in TERMINAL:
             return _error(422, f"order is not cancelable (status {order.status})")
         order.pending.clear()

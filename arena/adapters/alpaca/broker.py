@@ -1,4 +1,4 @@
-"""AlpacaBroker: the Broker port (arena.engine.ports) over alpaca-py — market orders, lookups, clock, assets, fills.
+"""AlpacaBroker: the Broker port (arena.engine.ports) over alpaca-py — market orders, lookups, clock, assets.
 
 Idempotency rests on `client_order_id`: Alpaca rejects a second order with the same id (HTTP 422), which the
 error table turns into DuplicateClientOrderId so the caller fetches the existing order instead of trading twice.
@@ -6,21 +6,13 @@ error table turns into DuplicateClientOrderId so the caller fetches the existing
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
+from arena.adapters.alpaca._convert import enum_text, number, number_or_zero
 from arena.adapters.alpaca.client import AlpacaClients, expect
-from arena.engine.ports import AssetView, BrokerOrderView, ClockView, FillView, Side, TimeInForceName
+from arena.engine.ports import AssetView, BrokerOrderView, ClockView, TimeInForceName
 from arena.kernel.errors import BrokerRejected, InvalidRequestError
-
-
-def _float(value: Any) -> float | None:
-    return None if value in (None, "") else float(value)
-
-
-def _enum_text(value: Any) -> str | None:
-    return None if value is None else str(getattr(value, "value", value)).lower()
+from arena.kernel.kinds import Side
 
 
 def order_view(order: Any) -> BrokerOrderView:
@@ -29,12 +21,12 @@ def order_view(order: Any) -> BrokerOrderView:
         broker_order_id=str(order.id),
         client_order_id=order.client_order_id,
         symbol=order.symbol,
-        side=_enum_text(order.side),
-        qty=_float(order.qty),
-        notional=_float(order.notional),
-        filled_qty=_float(order.filled_qty) or 0.0,
-        filled_avg_price=_float(order.filled_avg_price),
-        status=_enum_text(order.status) or "",
+        side=enum_text(order.side),
+        qty=number(order.qty),
+        notional=number(order.notional),
+        filled_qty=number_or_zero(order.filled_qty),
+        filled_avg_price=number(order.filled_avg_price),
+        status=enum_text(order.status) or "",
         submitted_at=order.submitted_at,
         updated_at=order.updated_at,
         filled_at=order.filled_at,
@@ -118,16 +110,6 @@ class AlpacaBroker:
                 return None
             raise
 
-    def cancel_order(self, broker_order_id: str) -> None:
-        """Ask Alpaca to cancel an open order; 422 (already filled/cancelled) comes back as BrokerRejected."""
-        try:
-            order_id = UUID(broker_order_id)
-        except ValueError:
-            raise InvalidRequestError(f"not an Alpaca order id: {broker_order_id!r}", field="order") from None
-        client = self.clients.trading
-        with self.clients.errors("cancel order"):
-            client.cancel_order_by_id(order_id)
-
     def get_clock(self) -> ClockView:
         from alpaca.trading.models import Clock
 
@@ -154,34 +136,3 @@ class AlpacaBroker:
             fractionable=asset.fractionable,
             shortable=asset.shortable,
         )
-
-    def list_fill_activities(self, *, after: datetime | None = None) -> list[FillView]:
-        """Fills, one per order that has filled anything, oldest submission first.
-
-        alpaca-py 0.44's TradingClient has no account-activities call (only the models), so fills are
-        derived from orders: cumulative `filled_qty` at `filled_avg_price`, not one row per execution.
-        `after` is Alpaca's order filter (orders *submitted* after it); at most 500 orders are read.
-        """
-        from alpaca.common.enums import Sort
-        from alpaca.trading.enums import QueryOrderStatus
-        from alpaca.trading.models import Order
-        from alpaca.trading.requests import GetOrdersRequest
-
-        request = GetOrdersRequest(status=QueryOrderStatus.ALL, after=after, limit=500, direction=Sort.ASC)
-        client = self.clients.trading
-        with self.clients.errors("list orders"):
-            orders = [order_view(expect(o, Order)) for o in expect(client.get_orders(request), list)]
-        return [
-            FillView(
-                broker_order_id=o.broker_order_id,
-                client_order_id=o.client_order_id,
-                symbol=o.symbol,
-                side=o.side,
-                filled_qty=o.filled_qty,
-                filled_avg_price=o.filled_avg_price,
-                filled_at=o.filled_at,
-                status=o.status,
-            )
-            for o in orders
-            if o.filled_qty > 0
-        ]

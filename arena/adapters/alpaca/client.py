@@ -1,23 +1,22 @@
-"""The one place alpaca-py clients are built: one TradingClient and one data client per process and credentials.
+"""The one place alpaca-py clients are built: one TradingClient and one data client per AlpacaClients.
 
 alpaca-py passes no timeout to `requests` (a hung server blocks forever) and sleeps 3 × 3 s on 429/504. Arena owns
 its retry policy, so the clients here are subclasses that give every request `settings.http_timeout_s` and make
 no hidden retries; every failure leaves through the one mapping table in arena.adapters.alpaca.errors.
 
-`AlpacaClients.for_settings(settings)` hands back the process's clients for those credentials and URLs, built on
-first use (a missing key is a ConfigurationError then, not when the process wires itself up) and shared by the
-broker and the market data of that process. alpaca-py is imported inside functions so importing this stays cheap.
+The composition root (arena.bootstrap.services) builds one AlpacaClients per process and hands it to both the broker
+and the market data; each client is built on first use (a missing key is a ConfigurationError then, not when the
+process wires itself up). alpaca-py is imported inside functions so importing this stays cheap.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from arena.adapters.alpaca.errors import CallContext, scrubber, vendor_errors
 from arena.engine.config.settings import Settings
@@ -96,43 +95,26 @@ def _client_classes() -> tuple[type[StockHistoricalDataClient], type[TradingClie
 
 
 class AlpacaClients:
-    """The process's alpaca-py clients for one AlpacaConfig, each built once on first use (thread-safe).
-
-    `builds` counts constructions per kind ("trading", "data"): at most one each for the life of the object.
-    """
-
-    _shared: ClassVar[dict[AlpacaConfig, AlpacaClients]] = {}
-    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+    """alpaca-py clients for one AlpacaConfig, each built once, on first use (thread-safe)."""
 
     def __init__(self, config: AlpacaConfig) -> None:
         self.config = config
-        self.builds: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._trading: TradingClient | None = None
         self._data: StockHistoricalDataClient | None = None
         self._scrub = scrubber([config.api_key or "", config.secret_key or ""])
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> AlpacaClients:
-        """The one set of clients of this process for these credentials and URLs."""
-        config = AlpacaConfig.from_settings(settings)
-        with cls._shared_lock:
-            clients = cls._shared.get(config)
-            if clients is None:
-                clients = cls._shared[config] = cls(config)
-            return clients
+    def from_settings(cls, settings: Settings) -> AlpacaClients:
+        """New clients for the settings' credentials and URLs (nothing is built or checked yet)."""
+        return cls(AlpacaConfig.from_settings(settings))
 
     @property
     def trading(self) -> TradingClient:
         """Paper-trading client for ALPACA_TRADING_URL (Alpaca's paper endpoint when unset)."""
         with self._lock:
             if self._trading is None:
-                key, secret = self.config.credentials()
-                cls = _client_classes()[1]
-                client = cls(api_key=key, secret_key=secret, paper=True, url_override=self.config.trading_url)
-                client.arena_timeout_s = self.config.timeout_s  # type: ignore[attr-defined]
-                self.builds["trading"] += 1
-                self._trading = client
+                self._trading = self.build_trading()
             return self._trading
 
     @property
@@ -140,13 +122,22 @@ class AlpacaClients:
         """Market-data client for ALPACA_DATA_URL (Alpaca's default when unset)."""
         with self._lock:
             if self._data is None:
-                key, secret = self.config.credentials()
-                cls = _client_classes()[0]
-                client = cls(api_key=key, secret_key=secret, url_override=self.config.data_url)
-                client.arena_timeout_s = self.config.timeout_s  # type: ignore[attr-defined]
-                self.builds["data"] += 1
-                self._data = client
+                self._data = self.build_data()
             return self._data
+
+    def build_trading(self) -> TradingClient:
+        """Construct the TradingClient; `trading` calls this once, on first use."""
+        key, secret = self.config.credentials()
+        client = _client_classes()[1](api_key=key, secret_key=secret, paper=True, url_override=self.config.trading_url)
+        client.arena_timeout_s = self.config.timeout_s  # type: ignore[attr-defined]
+        return client
+
+    def build_data(self) -> StockHistoricalDataClient:
+        """Construct the data client; `data` calls this once, on first use."""
+        key, secret = self.config.credentials()
+        client = _client_classes()[0](api_key=key, secret_key=secret, url_override=self.config.data_url)
+        client.arena_timeout_s = self.config.timeout_s  # type: ignore[attr-defined]
+        return client
 
     @contextmanager
     def errors(self, action: str) -> Iterator[None]:
@@ -154,8 +145,9 @@ class AlpacaClients:
         with vendor_errors(CallContext(action=action, scrub=self._scrub, timeout_s=self.config.timeout_s)):
             yield
 
-    def preload(self) -> None:
-        """Import alpaca-py now (worker start), so the first run does not pay for it."""
+    @staticmethod
+    def preload() -> None:
+        """Import alpaca-py now (worker start), so the first run does not pay for it (no network)."""
         _client_classes()
 
 

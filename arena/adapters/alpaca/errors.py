@@ -13,7 +13,9 @@ whose vendor exception matches decides what leaves the adapter, and `_api_error`
     connection refused / reset, other I/O error      BrokerUnavailable                   retry later
     a response alpaca-py cannot parse                BrokerRejected(status None)         give up and record
 
-Messages carry the action, the status and Alpaca's own message, never the API key or secret (`scrubber`).
+Messages carry the action, the status and Alpaca's own message, never the API key or secret (`scrubber`), and the
+vendor exception is not chained to the Arena error. A failure with no HTTP status (an unreadable answer) may hide
+a request the broker carried out: on submit, the caller looks the order up before deciding (pipeline).
 alpaca-py and requests are imported when the first error is mapped, so importing this module stays cheap.
 """
 
@@ -24,6 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from typing import NoReturn
 
 from arena.kernel.errors import (
     ArenaError,
@@ -152,11 +155,26 @@ def translate(exc: BaseException, ctx: CallContext) -> ArenaError | None:
 
 @contextmanager
 def vendor_errors(ctx: CallContext) -> Iterator[None]:
-    """Run alpaca-py calls, turning their failures into Arena's errors (the table above); the rest pass through."""
+    """Run alpaca-py calls, turning their failures into Arena's errors (the table above); the rest pass through.
+
+    The vendor exception is not kept on the Arena error (no __cause__, no __context__): its text may carry the
+    API key or secret (a server that echoes them), and only the scrubbed message may leave the adapter.
+    """
+    mapped: ArenaError | None = None
     try:
         yield
     except Exception as exc:
         mapped = translate(exc, ctx)
         if mapped is None:
             raise
-        raise mapped from None
+    if mapped is not None:
+        _raise_detached(mapped)
+
+
+def _raise_detached(error: ArenaError) -> NoReturn:
+    """Raise `error` with no link to the exception being handled (Python would set it as __context__)."""
+    try:
+        raise error from None
+    except ArenaError as raised:
+        raised.__context__ = None
+        raise

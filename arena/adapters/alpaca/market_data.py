@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from arena.adapters.alpaca._convert import enum_text, number_or_zero
 from arena.adapters.alpaca.client import AlpacaClients, expect
 from arena.engine.market.snapshot import Bar, PortfolioState, Position
 from arena.engine.ports import QuoteView
@@ -34,10 +35,6 @@ def _quote(quote: Quote) -> QuoteView:
     bid = float(quote.bid_price) if quote.bid_price and quote.bid_price > 0 else None
     ask = float(quote.ask_price) if quote.ask_price and quote.ask_price > 0 else None
     return QuoteView(bid=bid, ask=ask)
-
-
-def _num(value: str | float | None) -> float:
-    return float(value) if value not in (None, "") else 0.0
 
 
 class AlpacaMarketData:
@@ -89,20 +86,16 @@ class AlpacaMarketData:
             positions = [expect(p, AlpacaPosition) for p in expect(client.get_all_positions(), list)]
         return PortfolioState(
             as_of=(now or datetime.now(UTC)).astimezone(UTC),
-            equity=_num(account.equity),
-            cash=_num(account.cash),
-            buying_power=_num(account.buying_power),
+            equity=number_or_zero(account.equity),
+            cash=number_or_zero(account.cash),
+            buying_power=number_or_zero(account.buying_power),
             positions=[
                 Position(
                     symbol=p.symbol,
-                    qty=_num(p.qty),
-                    market_value=_num(p.market_value),
-                    avg_entry_price=_num(p.avg_entry_price),
-                    side=(
-                        PositionSide.SHORT
-                        if str(getattr(p.side, "value", p.side)).lower() == PositionSide.SHORT
-                        else PositionSide.LONG
-                    ),
+                    qty=number_or_zero(p.qty),
+                    market_value=number_or_zero(p.market_value),
+                    avg_entry_price=number_or_zero(p.avg_entry_price),
+                    side=PositionSide.SHORT if enum_text(p.side) == PositionSide.SHORT else PositionSide.LONG,
                 )
                 for p in positions
             ],

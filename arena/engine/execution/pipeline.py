@@ -1,21 +1,22 @@
 """Executable decision → guardrails → order intent → idempotent submission → outcome link.
 
 Idempotency: the client_order_id is derived from the decision id, and the intent is committed before anything
-is sent. After a timeout or any ambiguous answer we look the order up by client_order_id before retrying; a 422
-duplicate means the broker already has it, so we fetch it. One decision can therefore never make two orders.
+is sent. After a timeout, or a failure without an HTTP status (an answer we could not read), we look the order up
+by client_order_id before retrying or giving up; a 422 duplicate means the broker already has it, so we fetch it.
+One decision can therefore never make two orders.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.execution.guardrails import Check, GuardrailInputs, evaluate
+from arena.engine.execution.recording import apply_broker_view
 from arena.engine.execution.sizing import SizedOrder, size_order
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
 from arena.engine.ports import Broker, BrokerOrderView
@@ -136,61 +137,67 @@ def _size_and_check(
 
 
 def submit_idempotently(
-    *, sessions: sessionmaker[Session], broker: Broker, client_order_id: str, symbol: str, side: str, qty: float
+    *, sessions: sessionmaker[Session], broker: Broker, client_order_id: str, symbol: str, side: Side, qty: float
 ) -> dict[str, Any]:
-    """Send once; on an ambiguous outcome look the order up first. Returns {client_order_id, broker_order_id, status}."""
+    """Send once; on an ambiguous outcome look the order up first. Returns {client_order_id, broker_order_id, status}.
+
+    Ambiguous: a timeout / 5xx / 429 (RetryLater), and a failure that carries no HTTP status (the broker's answer
+    could not be read, so the order may exist). Only an HTTP refusal (a 4xx) is final without a lookup.
+    """
     for attempt in range(1, SUBMIT_ATTEMPTS + 1):
         try:
-            view = broker.submit_order(
-                client_order_id=client_order_id,
-                symbol=symbol,
-                side=Side.BUY if side == Side.BUY else Side.SELL,
-                qty=qty,
-            )
-            return record_view(sessions, view)
+            view = broker.submit_order(client_order_id=client_order_id, symbol=symbol, side=side, qty=qty)
         except DuplicateClientOrderId:
             found = _lookup(broker, client_order_id)
-            if found is not None:
-                return record_view(sessions, found)
+            if found.view is not None:
+                return record_view(sessions, found.view)
             return _set_status(
                 sessions, client_order_id, OrderStatus.UNKNOWN, "broker reports a duplicate it cannot show"
             )
         except RetryLater as exc:
             log.warning("submit %s ambiguous (%s); looking it up before any retry", client_order_id, exc)
             found = _lookup(broker, client_order_id)
-            if found is not None:
-                return record_view(sessions, found)
+            if found.view is not None:
+                return record_view(sessions, found.view)
             if attempt == SUBMIT_ATTEMPTS:
                 return _set_status(
                     sessions, client_order_id, OrderStatus.UNKNOWN, f"not confirmed after {attempt} tries: {exc}"
                 )
         except GiveUpAndRecord as exc:
-            return _set_status(sessions, client_order_id, OrderStatus.SUBMIT_FAILED, str(exc)[:ORDER_NOTE_MAX_CHARS])
+            note = str(exc)[:ORDER_NOTE_MAX_CHARS]
+            if getattr(exc, "status", None) is not None:  # the broker answered with a refusal
+                return _set_status(sessions, client_order_id, OrderStatus.SUBMIT_FAILED, note)
+            log.warning("submit %s failed without an HTTP status (%s); looking it up", client_order_id, exc)
+            found = _lookup(broker, client_order_id)
+            if found.view is not None:
+                return record_view(sessions, found.view)
+            if found.answered:  # the broker says it has no such order: the failure is final
+                return _set_status(sessions, client_order_id, OrderStatus.SUBMIT_FAILED, note)
+            return _set_status(
+                sessions, client_order_id, OrderStatus.UNKNOWN, f"submit unreadable and lookup failed: {note}"
+            )
+        else:
+            return record_view(sessions, view)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _lookup(broker: Broker, client_order_id: str) -> BrokerOrderView | None:
+class _Lookup(NamedTuple):
+    answered: bool  # the broker answered (with the order, or "no such order")
+    view: BrokerOrderView | None
+
+
+def _lookup(broker: Broker, client_order_id: str) -> _Lookup:
     try:
-        return broker.get_order_by_client_id(client_order_id)
+        return _Lookup(True, broker.get_order_by_client_id(client_order_id))
     except ArenaError as exc:
         log.warning("lookup of %s failed: %s", client_order_id, exc)
-        return None
+        return _Lookup(False, None)
 
 
 def record_view(sessions: sessionmaker[Session], view: BrokerOrderView) -> dict[str, Any]:
-    """Apply the broker's view to our order + link rows (through the transition table)."""
+    """Apply the broker's view to our order + link rows (apply_broker_view: transition, fills, totals)."""
     with sessions() as session, session.begin():
-        row = orders.broker_order(session=session, client_order_id=view.client_order_id)
-        link = orders.link_for_order(session=session, client_order_id=view.client_order_id)
-        assert row is not None and link is not None, f"no intent for {view.client_order_id}"
-        orders.move_order(session=session, row=row, to_status=view.status, link=link)
-        row.broker_order_id = view.broker_order_id
-        row.filled_qty = Decimal(str(view.filled_qty))
-        row.filled_avg_price = Decimal(str(view.filled_avg_price)) if view.filled_avg_price is not None else None
-        row.submitted_at = view.submitted_at
-        row.raw = view.raw
-        row.flagged = None
-        link.broker_order_id = view.broker_order_id
+        apply_broker_view(session, view)
     return {"client_order_id": view.client_order_id, "broker_order_id": view.broker_order_id, "status": view.status}
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from arena.engine.market.indicators import classify_regime, compute_indicators, overall_rule
-from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState, Regime, SymbolSnapshot
+from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState, SymbolSnapshot
 from arena.engine.market.symbols import normalize_symbols
 from arena.engine.ports import MarketFeed, QuoteView
 from arena.kernel.errors import InvalidRequestError
+from arena.kernel.kinds import Regime
 
 DEFAULT_LOOKBACK_DAYS = 60
 
@@ -33,13 +34,13 @@ class MarketService:
         history = self.feed.daily_bars(
             wanted, start=as_of - timedelta(days=self.lookback_days), end=as_of if now else None
         )
-        quotes = self.feed.latest_quotes(wanted)
         missing = [s for s in wanted if not history.get(s)]
-        if missing:
+        if missing:  # before the quotes request: one request fewer on the way to the error
             raise InvalidRequestError(
                 f"no daily bars from the market data feed for: {', '.join(missing)} (unknown or inactive symbol?)",
                 field="symbols",
             )
+        quotes = self.feed.latest_quotes(wanted)
         return assemble_snapshot(
             as_of=as_of, history={s: history[s] for s in wanted}, quotes=quotes, vol_threshold_pct=vol_threshold_pct
         )

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from arena.kernel.lifecycles import check_order_transition, is_final_order_status
+from arena.kernel.lifecycles import FINAL_ORDER_STATUSES, check_order_transition, is_final_order_status
 from arena.kernel.states import OrderStatus
 from arena.storage.models import BrokerOrder, Fill, OrderIntent, OutcomeLink, PositionSnapshot
 
@@ -86,8 +86,9 @@ def move_order(*, session: Session, row: BrokerOrder, to_status: str, link: Outc
     return target
 
 
-def open_orders(*, session: Session, final_statuses: frozenset[str]) -> list[BrokerOrder]:
-    return list(session.scalars(select(BrokerOrder).where(BrokerOrder.status.not_in(final_statuses))))
+def open_orders(*, session: Session) -> list[BrokerOrder]:
+    """Every order not in a final status (the kernel's FINAL_ORDER_STATUSES): what reconciliation checks."""
+    return list(session.scalars(select(BrokerOrder).where(BrokerOrder.status.not_in(FINAL_ORDER_STATUSES))))
 
 
 def add_fill(

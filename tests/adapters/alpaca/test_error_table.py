@@ -20,21 +20,22 @@ from arena.kernel.errors import (
     GiveUpAndRecord,
     RetryLater,
 )
+from arena.kernel.kinds import Side
 from tests.support.alpaca_server import AlpacaServer, settings_for
 
-# status → (Arena error, what the caller should do)
-STATUS_TABLE: list[tuple[int, type[ArenaError], type[ArenaError]]] = [
-    (400, BrokerRejected, GiveUpAndRecord),
-    (401, BrokerRejected, GiveUpAndRecord),
-    (403, BrokerRejected, GiveUpAndRecord),
-    (404, BrokerRejected, GiveUpAndRecord),
-    (408, BrokerUnavailable, RetryLater),
-    (422, BrokerRejected, GiveUpAndRecord),
-    (429, BrokerUnavailable, RetryLater),
-    (500, BrokerUnavailable, RetryLater),
-    (502, BrokerUnavailable, RetryLater),
-    (503, BrokerUnavailable, RetryLater),
-    (504, BrokerUnavailable, RetryLater),
+# status, Alpaca's error code → (Arena error, what the caller should do)
+STATUS_TABLE: list[tuple[int, int, type[ArenaError], type[ArenaError]]] = [
+    (400, 40010000, BrokerRejected, GiveUpAndRecord),
+    (401, 40110000, BrokerRejected, GiveUpAndRecord),
+    (403, 40310000, BrokerRejected, GiveUpAndRecord),
+    (404, 40410000, BrokerRejected, GiveUpAndRecord),
+    (408, 40810000, BrokerUnavailable, RetryLater),
+    (422, 42210000, BrokerRejected, GiveUpAndRecord),
+    (429, 42910000, BrokerUnavailable, RetryLater),
+    (500, 50010000, BrokerUnavailable, RetryLater),
+    (502, 50000000, BrokerUnavailable, RetryLater),
+    (503, 50000000, BrokerUnavailable, RetryLater),
+    (504, 50000000, BrokerUnavailable, RetryLater),
 ]
 
 
@@ -50,13 +51,13 @@ def broker_for(server: AlpacaServer, *, key: str = "test-key-id", secret: str = 
     return AlpacaBroker(AlpacaClients(AlpacaConfig.from_settings(settings_for(server, key=key, secret=secret))))
 
 
-@pytest.mark.parametrize(("status", "error", "advice"), STATUS_TABLE)
+@pytest.mark.parametrize(("status", "code", "error", "advice"), STATUS_TABLE)
 def test_each_status_maps_to_one_arena_error(
-    server: AlpacaServer, status: int, error: type[ArenaError], advice: type[ArenaError]
+    server: AlpacaServer, status: int, code: int, error: type[ArenaError], advice: type[ArenaError]
 ) -> None:
     broker = broker_for(server)
-    assert broker.clients.trading is not None  # alpaca-py imported and the client built before the clock starts
-    server.fail_next(status=status, message=f"failure {status}", path="/v2/clock")
+    _ = broker.clients.trading  # warm-up: alpaca-py imported and the client built before the clock starts
+    server.fail_next(status=status, code=code, message=f"failure {status}", path="/v2/clock")
     started = time.monotonic()
     with pytest.raises(error) as info:
         broker.get_clock()
@@ -64,15 +65,15 @@ def test_each_status_maps_to_one_arena_error(
     assert isinstance(info.value, advice) and not isinstance(info.value, DuplicateClientOrderId)
     assert f"HTTP {status}" in str(info.value) and f"failure {status}" in str(info.value)
     if isinstance(info.value, BrokerRejected):
-        assert (info.value.status, info.value.code) == (status, status * 100000)
+        assert (info.value.status, info.value.code) == (status, code)
     assert len(server.requests) == 1  # no hidden retry
 
 
 def test_422_duplicate_client_order_id_is_its_own_row(server: AlpacaServer) -> None:
     broker = broker_for(server)
-    broker.submit_order(client_order_id="twice", symbol="AAPL", side="buy", qty=1)
+    broker.submit_order(client_order_id="twice", symbol="AAPL", side=Side.BUY, qty=1)
     with pytest.raises(DuplicateClientOrderId) as info:
-        broker.submit_order(client_order_id="twice", symbol="AAPL", side="buy", qty=1)
+        broker.submit_order(client_order_id="twice", symbol="AAPL", side=Side.BUY, qty=1)
     assert isinstance(info.value, BrokerRejected) and info.value.status == 422
     assert len(server.orders) == 1
 
@@ -94,11 +95,31 @@ def test_bad_url_is_configuration_error(server: AlpacaServer) -> None:
 
 
 def test_secrets_never_reach_the_message() -> None:
+    """The loopback's 401 repeats the key and secret it was sent; Arena's error must not."""
+    from alpaca.common.exceptions import APIError
+
     key, secret = "PKWRONGKEY123", "very-secret-value-456"
-    with AlpacaServer(key_id="PKRIGHTKEY") as server, pytest.raises(BrokerRejected) as info:
-        broker_for(server, key=key, secret=secret).get_clock()
+    with AlpacaServer(key_id="PKRIGHTKEY", echo_credentials=True) as server:
+        broker = broker_for(server, key=key, secret=secret)
+        with pytest.raises(APIError) as raw:  # what alpaca-py itself sees: the secret is in the body
+            broker.clients.trading.get("/clock")
+        assert secret in str(raw.value) and key in str(raw.value)
+        with pytest.raises(GiveUpAndRecord) as info:
+            broker.get_clock()
     text = f"{info.value} {info.value!r} {info.value.__cause__!r} {info.value.__context__!r}"
-    assert info.value.status == 401 and key not in text and secret not in text
+    assert isinstance(info.value, BrokerRejected) and (info.value.status, info.value.code) == (401, 40110000)
+    assert "HTTP 401" in str(info.value) and "request is not authorized" in str(info.value)
+    assert key not in text and secret not in text
+    assert "key '***', secret '***'" in str(info.value)  # the redaction marker where the secrets were
+
+
+def test_a_submit_answer_alpaca_py_cannot_parse_has_no_status(server: AlpacaServer) -> None:
+    """200 with a body that is not an Order: BrokerRejected without an HTTP status (the pipeline looks it up)."""
+    server.unreadable_next()
+    with pytest.raises(BrokerRejected, match="unexpected response") as info:
+        broker_for(server).submit_order(client_order_id="garbled", symbol="AAPL", side=Side.BUY, qty=1)
+    assert (info.value.status, info.value.code) == (None, None)
+    assert [o["client_order_id"] for o in server.orders] == ["garbled"]  # the broker took it all the same
 
 
 def test_status_rows_without_a_server() -> None:

@@ -10,17 +10,20 @@ from sqlalchemy import select
 
 from arena.adapters.alpaca.broker import AlpacaBroker
 from arena.adapters.alpaca.client import AlpacaClients, AlpacaConfig
+from arena.adapters.alpaca.market_data import AlpacaMarketData
 from arena.bootstrap.database import Database
-from arena.bootstrap.services import build_broker, build_market_data
+from arena.bootstrap.services import build_broker, build_market_data, build_services
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.config.settings import Settings
 from arena.engine.decide.decision import Sizing
 from arena.engine.execution.pipeline import execute_decision
 from arena.engine.execution.reconcile import ReconcileReport, reconcile_orders
 from arena.engine.execution.sizing import size_order
+from arena.engine.market.service import MarketService
 from arena.engine.market.snapshot import PortfolioState, Position
 from arena.engine.ports import Broker
 from arena.kernel.ids import client_order_id
+from arena.kernel.kinds import Side
 from arena.storage.models import BrokerOrder, Consensus, Fill, OutcomeLink, PositionSnapshot
 from arena.storage.repositories import runs
 from tests.engine.factories import AS_OF, portfolio, snapshot
@@ -248,15 +251,27 @@ def test_timeout_after_the_broker_accepted_is_found_not_resent(db: Database, bro
 
 def test_hang_on_every_try_leaves_unknown_then_reconcile_repairs(db: Database, broker: AlpacaServer) -> None:
     broker.accept_then_hang_next(2)
-    broker.hang_next(1, method="GET", path="/v2/orders:by_client_order_id")
+    broker.hang_next(2, method="GET", path="/v2/orders:by_client_order_id")
     result, decision_id = execute(db, settings_for(broker))
+    cid = client_order_id(decision_id)
     assert len(orders_for(broker, decision_id)) == 1  # the second POST was refused as a duplicate
-    if result.order["status"] == "unknown":
-        report = reconcile(db, settings_for(broker))
-        assert report.updated == 1
+    assert [r.method for r in broker.requests if "orders" in r.path] == ["POST", "GET", "POST", "GET"]
+    assert result.order["status"] == "unknown" and "not confirmed after 2 tries" in result.order["note"]
     with db.sessions() as s:
+        order = s.scalar(select(BrokerOrder).where(BrokerOrder.client_order_id == cid))
+        assert order is not None and order.status == "unknown" and order.submitted_at is None
+
+    report = reconcile(db, settings_for(broker))  # reconciliation is the first to see the order: partially filled
+    assert (report.checked, report.updated, report.fills, report.flagged) == (1, 1, 1, [])
+    with db.sessions() as s:
+        order = s.scalar(select(BrokerOrder).where(BrokerOrder.client_order_id == cid))
+        assert order is not None and order.status == "partially_filled" and order.flagged is None
+        assert order.submitted_at is not None and order.broker_order_id == orders_for(broker, decision_id)[0]["id"]
+        fills = s.scalars(select(Fill).where(Fill.client_order_id == cid)).all()
+        assert sum(f.qty for f in fills) == order.filled_qty == 5
         link = s.scalar(select(OutcomeLink).where(OutcomeLink.decision_id == decision_id))
-        assert link is not None and link.order_status not in {"unknown", "pending"}
+        assert link is not None and link.order_status == "partially_filled" and not link.final
+        assert link.fill_ids == [f.broker_fill_id for f in fills]
 
 
 def test_same_decision_twice_is_still_one_order(db: Database, broker: AlpacaServer) -> None:
@@ -268,7 +283,7 @@ def test_same_decision_twice_is_still_one_order(db: Database, broker: AlpacaServ
         broker=build_broker(settings_for(broker)),
         client_order_id=client_order_id(decision_id),
         symbol="AAPL",
-        side="buy",
+        side=Side.BUY,
         qty=10,
     )
     assert len(orders_for(broker, decision_id)) == 1
@@ -333,15 +348,117 @@ def test_order_unknown_to_the_broker_is_flagged_not_assumed_flat(db: Database, b
         assert order is not None and order.status == "pending" and "does not know" in (order.flagged or "")
 
 
+class CountingClients(AlpacaClients):
+    """AlpacaClients that remember every TradingClient they construct."""
+
+    def __init__(self, config: AlpacaConfig) -> None:
+        super().__init__(config)
+        self.built: list[object] = []
+
+    def build_trading(self) -> Any:
+        client = super().build_trading()
+        self.built.append(client)
+        return client
+
+
 def test_one_order_builds_the_trading_client_once(db: Database, broker: AlpacaServer) -> None:
-    """Guardrail reads (asset, clock) and the order itself share the process's one TradingClient."""
-    clients = AlpacaClients(AlpacaConfig.from_settings(settings_for(broker)))
+    """Guardrail reads (asset, clock) and the order itself share one TradingClient."""
+    clients = CountingClients(AlpacaConfig.from_settings(settings_for(broker)))
     result, decision_id = execute(db, settings_for(broker), via=AlpacaBroker(clients))
     assert result.outcome == "executed" and len(orders_for(broker, decision_id)) == 1
-    assert clients.builds == {"trading": 1}
+    assert clients.built == [clients.trading]
     assert [(r.method, r.path) for r in broker.requests] == [
         ("GET", "/v2/assets/AAPL"),
         ("GET", "/v2/clock"),
         ("POST", "/v2/orders"),
     ]
-    assert AlpacaClients.for_settings(settings_for(broker)) is AlpacaClients.for_settings(settings_for(broker))
+
+
+def test_the_composition_root_shares_one_set_of_clients(db: Database, broker: AlpacaServer) -> None:
+    ports = build_services(settings_for(broker), db).ports
+    assert isinstance(ports.broker, AlpacaBroker) and isinstance(ports.market, MarketService)
+    assert isinstance(ports.market.feed, AlpacaMarketData)
+    assert ports.market.feed.clients is ports.broker.clients
+    ports.broker.get_clock()
+    ports.market.portfolio()
+    assert ports.market.feed.clients.trading is ports.broker.clients.trading  # one TradingClient for both
+
+
+def test_order_already_partially_filled_when_submitted_gets_its_fill(db: Database, broker: AlpacaServer) -> None:
+    broker.next_order_flow(("partially_filled", "filled"), fill_price=101.0)
+    result, decision_id = execute(db, settings_for(broker))
+    cid = client_order_id(decision_id)
+    assert result.order["status"] == "partially_filled"
+    with db.sessions() as s:
+        order = s.scalar(select(BrokerOrder).where(BrokerOrder.client_order_id == cid))
+        assert order is not None and float(order.filled_qty) == 5 and order.submitted_at is not None
+        fills = s.scalars(select(Fill).where(Fill.client_order_id == cid)).all()
+        assert [(float(f.qty), float(f.price)) for f in fills] == [(5.0, 101.0)]
+        link = s.scalar(select(OutcomeLink).where(OutcomeLink.decision_id == decision_id))
+        assert link is not None and link.fill_ids == [fills[0].broker_fill_id]
+    report = reconcile(db, settings_for(broker))  # → filled: only the rest is a new fill
+    assert report.fills == 1
+    with db.sessions() as s:
+        order = s.scalar(select(BrokerOrder).where(BrokerOrder.client_order_id == cid))
+        fills = s.scalars(select(Fill).where(Fill.client_order_id == cid).order_by(Fill.id)).all()
+        assert order is not None and order.status == "filled"
+        assert [float(f.qty) for f in fills] == [5.0, 5.0] and sum(f.qty for f in fills) == order.filled_qty
+
+
+def test_order_found_partially_filled_by_the_lookup_gets_its_fill(db: Database, broker: AlpacaServer) -> None:
+    broker.next_order_flow("fill", fill_price=99.5)  # accepted; the lookup's GET moves it to partially_filled
+    broker.accept_then_hang_next(1)
+    result, decision_id = execute(db, settings_for(broker))
+    cid = client_order_id(decision_id)
+    assert result.order["status"] == "partially_filled"
+    assert len(broker.requests_to("POST", "/v2/orders")) == 1
+    with db.sessions() as s:
+        fills = s.scalars(select(Fill).where(Fill.client_order_id == cid)).all()
+        assert [(float(f.qty), float(f.price)) for f in fills] == [(5.0, 99.5)]
+    reconcile(db, settings_for(broker))
+    with db.sessions() as s:
+        order = s.scalar(select(BrokerOrder).where(BrokerOrder.client_order_id == cid))
+        fills = s.scalars(select(Fill).where(Fill.client_order_id == cid)).all()
+        assert order is not None and order.status == "filled" and float(order.filled_qty) == 10
+        assert sum(f.qty for f in fills) == order.filled_qty
+
+
+def test_unreadable_submit_answer_is_looked_up_not_submit_failed(db: Database, broker: AlpacaServer) -> None:
+    """200 with a body alpaca-py cannot parse into an Order: the order exists, so it is found and recorded."""
+    broker.next_order_flow("hold")
+    broker.unreadable_next(1)
+    result, decision_id = execute(db, settings_for(broker))
+    sent = orders_for(broker, decision_id)
+    assert len(sent) == 1 and len(broker.requests_to("POST", "/v2/orders")) == 1
+    assert len(broker.requests_to("GET", "/v2/orders:by_client_order_id")) == 1
+    assert result.order == {
+        "client_order_id": client_order_id(decision_id),
+        "broker_order_id": sent[0]["id"],
+        "status": "accepted",
+    }
+    with db.sessions() as s:
+        link = s.scalar(select(OutcomeLink).where(OutcomeLink.decision_id == decision_id))
+        assert link is not None and link.order_status == "accepted" and link.broker_order_id == sent[0]["id"]
+
+
+def test_unreadable_submit_answer_for_an_order_the_broker_lacks_is_submit_failed(
+    db: Database, broker: AlpacaServer
+) -> None:
+    broker.unreadable_next(1, handle=False)
+    result, decision_id = execute(db, settings_for(broker))
+    assert orders_for(broker, decision_id) == []
+    assert len(broker.requests_to("GET", "/v2/orders:by_client_order_id")) == 1  # looked up before deciding
+    assert result.order["status"] == "submit_failed" and "unexpected response" in result.order["note"]
+
+
+def test_unreadable_submit_answer_and_failed_lookup_is_unknown(db: Database, broker: AlpacaServer) -> None:
+    broker.unreadable_next(1)
+    broker.fail_next(1, status=503, method="GET", path="/v2/orders:by_client_order_id")
+    result, decision_id = execute(db, settings_for(broker))
+    assert len(orders_for(broker, decision_id)) == 1
+    assert result.order["status"] == "unknown"  # never submit_failed while the order may exist
+    report = reconcile(db, settings_for(broker))
+    assert report.updated == 1
+    with db.sessions() as s:
+        link = s.scalar(select(OutcomeLink).where(OutcomeLink.decision_id == decision_id))
+        assert link is not None and link.order_status == "partially_filled"

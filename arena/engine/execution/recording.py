@@ -1,0 +1,68 @@
+"""Writing the broker's view of an order onto our rows: the one function the submit path and reconciliation share.
+
+Fills are derived from the order's cumulative filled quantity and average price (alpaca-py 0.44 has no
+fill-activity call): when the filled quantity grows by Δ, one fill of Δ is recorded at the price that makes the
+averages agree, keyed `<broker order id>:<cumulative qty>` so a fill is never recorded twice. The fill is
+computed from the stored row *before* the row takes the new totals, whoever sees the order first.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from arena.engine.ports import BrokerOrderView
+from arena.storage.models import BrokerOrder
+from arena.storage.repositories import orders
+
+
+def apply_broker_view(session: Session, view: BrokerOrderView) -> list[str]:
+    """Move the order (transition table), book any new fill, then copy the broker's view onto the order and link.
+
+    Returns the ids of the fills recorded now. IllegalTransition (raised before anything changes) leaves the
+    rows as they were. The caller owns the transaction.
+    """
+    row = orders.broker_order(session=session, client_order_id=view.client_order_id)
+    if row is None:
+        raise LookupError(f"no order intent for {view.client_order_id}")
+    link = orders.link_for_order(session=session, client_order_id=view.client_order_id)
+    orders.move_order(session=session, row=row, to_status=view.status, link=link)
+    fills = _record_fill(session, row, view)  # before filled_qty is overwritten: the delta is against the row
+    row.broker_order_id = view.broker_order_id
+    if view.submitted_at is not None:
+        row.submitted_at = view.submitted_at
+    row.raw = view.raw
+    row.flagged = None
+    row.filled_qty = Decimal(str(view.filled_qty))
+    row.filled_avg_price = Decimal(str(view.filled_avg_price)) if view.filled_avg_price is not None else None
+    if link is not None:
+        link.broker_order_id = view.broker_order_id
+        if fills:
+            link.fill_ids = [*link.fill_ids, *fills]
+    session.flush()
+    return fills
+
+
+def _record_fill(session: Session, row: BrokerOrder, view: BrokerOrderView) -> list[str]:
+    old_qty = Decimal(row.filled_qty or 0)
+    new_qty = Decimal(str(view.filled_qty))
+    if new_qty <= old_qty or view.filled_avg_price is None:
+        return []
+    old_avg = Decimal(row.filled_avg_price or 0)
+    new_avg = Decimal(str(view.filled_avg_price))
+    delta = new_qty - old_qty
+    price = ((new_avg * new_qty) - (old_avg * old_qty)) / delta
+    fill_id = f"{view.broker_order_id}:{new_qty.normalize()}"
+    fill = orders.add_fill(
+        session=session,
+        broker_fill_id=fill_id,
+        client_order_id=row.client_order_id,
+        symbol=row.symbol,
+        side=row.side,
+        qty=delta,
+        price=price.quantize(Decimal("0.000001")),
+        filled_at=view.filled_at or view.updated_at or datetime.now(UTC),
+    )
+    return [fill_id] if fill is not None else []
