@@ -183,7 +183,7 @@ def main() -> int:
 
     def render(page: str, query: dict[str, str] | None = None) -> None:
         at = AppTest.from_file(str(APP_SCRIPT), default_timeout=30)
-        at.session_state["arena_signed_in"] = True  # ui.access.SESSION_KEY: a signed-in session
+        at.session_state["arena_signed_in"] = True  # arena.faces.web.widgets.access.SESSION_KEY: signed in
         for key, value in (query or {}).items():
             at.query_params[key] = value
         at.switch_page(page)

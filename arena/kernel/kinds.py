@@ -163,3 +163,10 @@ class LeaderboardGroup(StrEnum):
     PROFILE = "profile"
     MODEL = "model"
     PROMPT = "prompt"
+
+
+class LeaderboardStatus(StrEnum):
+    """Whether a leaderboard (or one of its entries) has enough scored decisions to rank."""
+
+    RANKED = "ranked"
+    NOT_ENOUGH_DATA = "not_enough_data"

@@ -1,7 +1,7 @@
 """The transition tables of runs and orders, as pure data, and the one check every status change goes through.
 
-Storage enforces them (a repository refuses an illegal move), the engine re-exports them
-(`arena/engine/runs/lifecycle.py`, `arena/engine/execution/order_lifecycle.py`); nothing else defines them.
+Storage enforces them: `runs.move_run` and `orders.move_order` refuse an illegal move, and they are the only
+writers of a run's or an order's status. Nothing else defines them.
 
 Orders: Alpaca's statuses plus our own `pending` (the intent is recorded, nothing sent yet), `unknown` (sent, but
 the broker's answer never came and a lookup by client_order_id did not find it yet — reconciliation resolves it)
@@ -103,3 +103,7 @@ def check_order_transition(current: str, target: str) -> OrderStatus:
 
 def is_final_order_status(status: str) -> bool:
     return status in FINAL_ORDER_STATUSES
+
+
+ACTIVE_RUN_STATUSES: frozenset[RunStatus] = frozenset(RunStatus) - FINAL_RUN_STATUSES
+"""Queued or running: a run that will still change (the pages follow it live until it leaves these)."""

@@ -7,7 +7,7 @@ Definitions and formulas: docs/LEADERBOARD.md.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from arena.engine.outcomes.metrics import bootstrap_ci, brier, mean, rank_bands, reliability_bins
 from arena.engine.outcomes.real_account import real_account
 from arena.engine.outcomes.shadow import shadow_account
-from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow, ScoreSubject
+from arena.kernel.clock import utcnow
+from arena.kernel.kinds import LeaderboardGroup, LeaderboardStatus, LeaderboardWindow, ScoreSubject
 from arena.storage.models import DecisionScore
 from arena.storage.repositories import outcomes as repo
 
@@ -66,7 +67,7 @@ def compute_leaderboard(
     now: datetime | None = None,
     min_sample: int = MIN_SAMPLE,
 ) -> dict[str, Any]:
-    until = now or datetime.now(UTC)
+    until = now or utcnow()
     since = until - timedelta(days=LeaderboardWindow(window).days)
     kwargs: dict[str, Any] = {"since": since, "until": until, "market": market, "strategy": strategy}
     stats = repo.decision_stats(session=session, group_by=group_by, **kwargs)
@@ -81,7 +82,7 @@ def compute_leaderboard(
     bands = rank_bands([(e["key"], e["hit_rate"], e["hit_rate_ci"]) for e in ranked])
     for e in entries:
         e["rank_band"] = bands.get(e["key"])
-        e["status"] = "ranked" if e["ranked"] else f"not enough data ({e['n']} of {min_sample} scored)"
+        e["status"] = LeaderboardStatus.RANKED if e["ranked"] else f"not enough data ({e['n']} of {min_sample} scored)"
     entries.sort(key=lambda e: (e["rank_band"] is None, e["rank_band"] or 0, -(e["hit_rate"] or 0), e["key"]))
     consensus = repo.score_rows(session=session, subject=ScoreSubject.CONSENSUS, group_by=None, key=None, **kwargs)
     return {
@@ -92,7 +93,7 @@ def compute_leaderboard(
         "since": since.isoformat(),
         "computed_at": until.isoformat(),
         "min_sample": min_sample,
-        "status": "ranked" if ranked else "not_enough_data",
+        "status": LeaderboardStatus.RANKED if ranked else LeaderboardStatus.NOT_ENOUGH_DATA,
         "entries": entries,
         "arena": entry_metrics(consensus, None) if consensus else None,
         "escalation_value": escalation_value(session=session, **kwargs),
@@ -130,7 +131,7 @@ def escalation_value(
 
 def materialize(*, sessions: sessionmaker[Session], now: datetime | None = None, min_sample: int = MIN_SAMPLE) -> int:
     """Recompute every (window, group_by) snapshot for all data and each market/strategy filter."""
-    at = now or datetime.now(UTC)
+    at = now or utcnow()
     with sessions() as session:
         markets, strategies = repo.filter_values(session=session)
     filters = [(None, None)] + [(m, None) for m in markets] + [(None, s) for s in strategies]

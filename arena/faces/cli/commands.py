@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import sys
 from typing import Any
@@ -16,6 +15,7 @@ from arena.kernel.errors import InvalidRequestError
 from arena.kernel.kinds import RunMode, Trigger
 from arena.kernel.states import RunStatus
 from arena.storage.read.run_report import run_summary
+from arena.storage.read.values import jsonable
 from arena.storage.repositories.profiles import upsert_profile
 
 
@@ -79,23 +79,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     with db.sessions() as session:
         found = run_summary(session=session, run_id=started.run_id)
     assert found is not None
-    summary = _as_dict(found)
+    summary: dict[str, Any] = jsonable(found)
     if args.json:
-        print(json.dumps(summary, default=str))
+        print(json.dumps(summary))
     else:
         _print_human(summary)
     if summary["status"] != RunStatus.COMPLETED:
         print(f"arena: run {started.run_id} {summary['status']}: {summary['error']}", file=sys.stderr)
         return 1
     return 0
-
-
-def _as_dict(summary: object) -> dict[str, Any]:
-    """The run summary as the JSON object DESIGN §2 names (a read model dataclass, or already a dict)."""
-    if dataclasses.is_dataclass(summary) and not isinstance(summary, type):
-        return dataclasses.asdict(summary)
-    assert isinstance(summary, dict)
-    return summary
 
 
 def _print_human(summary: dict[str, Any]) -> None:

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from arena.kernel.clock import utc_day_start
 from arena.kernel.kinds import FinalAction, RunMode
-from arena.kernel.lifecycles import FINAL_RUN_STATUSES
-from arena.kernel.states import CallStatus, ExecutionOutcome, RequestState, RunStatus
+from arena.kernel.lifecycles import ACTIVE_RUN_STATUSES, FINAL_RUN_STATUSES
+from arena.kernel.states import CallStatus, ExecutionOutcome, RequestState, RunStatus, WorkerRole
 from arena.storage.models import (
     AgentProfile,
     AgentProfileVersion,
@@ -31,7 +31,6 @@ from arena.storage.read.values import as_float, optional, project
 from arena.storage.repositories.budget import power_calls_used
 from arena.storage.repositories.worker import list_heartbeats
 
-FINISHED = tuple(s for s in RunStatus if s in FINAL_RUN_STATUSES)  # completed, failed, abandoned
 BLOCKED_OUTCOMES = (ExecutionOutcome.BLOCKED, ExecutionOutcome.NOT_SIZED)
 
 
@@ -101,7 +100,7 @@ def run_rates(*, session: Session, since: datetime) -> RunRates:
         )
         .select_from(ArenaRun)
         .outerjoin(Consensus, Consensus.run_id == ArenaRun.id)
-        .where(ArenaRun.status.in_(FINISHED), ArenaRun.created_at >= since)
+        .where(ArenaRun.status.in_(FINAL_RUN_STATUSES), ArenaRun.created_at >= since)
     ).one()
     finished, done, nt, bl, failed, escalated = (int(v or 0) for v in row[:6])
     return RunRates(
@@ -124,7 +123,7 @@ def overview(*, session: Session, now: datetime | None = None, window: timedelta
         select(
             func.count(ArenaRun.id),
             _count_if(ArenaRun.created_at >= today),
-            _count_if(ArenaRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING))),
+            _count_if(ArenaRun.status.in_(ACTIVE_RUN_STATUSES)),
         )
     ).one()
     cost, calls = session.execute(
@@ -186,12 +185,12 @@ def cost_over_time(*, session: Session, since: datetime) -> list[CostPoint]:
 
 @dataclass(frozen=True, slots=True)
 class WorkerBeat:
-    """A worker's latest heartbeat. `role` is what the worker reported (free text: starting, active, stopped…)."""
+    """A worker's latest heartbeat. `role` is what the worker reported (starting, standby, active, stopping, stopped)."""
 
     worker_id: str
     hostname: str
     pid: int
-    role: str
+    role: WorkerRole
     detail: str | None
     started_at: datetime
     heartbeat_at: datetime

@@ -1,10 +1,12 @@
 """The execution trail of one decision: decision → order intent → broker order → fills → position snapshots.
 
-Read from what ai_outcome_links recorded; each step is its own small read model so Run Details can table it.
+Followed from the outcome links Run Details already read (`RunDetails.outcome_links`); each further step is
+its own small read model so Run Details can table it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,19 +16,10 @@ from sqlalchemy.orm import Session
 
 from arena.kernel.kinds import Side
 from arena.kernel.states import OrderStatus
-from arena.storage.models import BrokerOrder, OrderIntent, OutcomeLink, PositionSnapshot
+from arena.storage.models import BrokerOrder, OrderIntent, PositionSnapshot
 from arena.storage.read.run_fills import FillView, fills_by_broker_id
+from arena.storage.read.run_views import OutcomeLinkView
 from arena.storage.read.values import project
-
-
-@dataclass(frozen=True, slots=True)
-class TrailLink:
-    client_order_id: str | None
-    broker_order_id: str | None
-    order_status: OrderStatus | None
-    final: bool
-    fills: int
-    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,35 +61,27 @@ class TrailPosition:
 class ExecutionTrail:
     """Every step recorded for a decision; all lists are empty when it led to no order."""
 
-    links: list[TrailLink] = field(default_factory=list)
+    links: list[OutcomeLinkView] = field(default_factory=list)
     intents: list[TrailIntent] = field(default_factory=list)
     orders: list[TrailOrder] = field(default_factory=list)
     fills: list[FillView] = field(default_factory=list)
     positions: list[TrailPosition] = field(default_factory=list)
 
 
-def execution_trail(*, session: Session, decision_id: str) -> ExecutionTrail:
-    """decision → order intent → broker order → fills → position snapshots, as recorded in ai_outcome_links."""
-    links = list(
-        session.scalars(
-            select(OutcomeLink).where(OutcomeLink.decision_id == decision_id).order_by(OutcomeLink.created_at)
-        )
-    )
+def execution_trail(*, session: Session, links: Sequence[OutcomeLinkView]) -> ExecutionTrail:
+    """decision → order intent → broker order → fills → position snapshots, followed from a decision's
+    outcome links (as `run_details` read them, oldest first)."""
     if not links:
         return ExecutionTrail()
-    fill_ids = [f for link in links for f in (link.fill_ids or [])]
+    fill_ids = [f for link in links for f in link.fill_ids or []]
     fills = fills_by_broker_id(session=session, broker_fill_ids=fill_ids).values()
     return ExecutionTrail(
-        links=[_link(link) for link in links],
+        links=list(links),
         intents=_intents(session, [link.order_intent_id for link in links if link.order_intent_id is not None]),
         orders=_orders(session, [link.client_order_id for link in links if link.client_order_id]),
         fills=sorted(fills, key=lambda f: f.filled_at),
-        positions=_positions(session, [s for link in links for s in (link.position_snapshot_ids or [])]),
+        positions=_positions(session, [s for link in links for s in link.position_snapshot_ids or []]),
     )
-
-
-def _link(link: OutcomeLink) -> TrailLink:
-    return project(TrailLink, link, fills=len(link.fill_ids or []))
 
 
 def _intents(session: Session, ids: list[int]) -> list[TrailIntent]:

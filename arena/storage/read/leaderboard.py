@@ -1,6 +1,6 @@
 """The one leaderboard read shared by `GET /api/admin/arena/leaderboard` and the Leaderboard page.
 
-The worker computes leaderboards (arena/outcomes/leaderboard.py) and materialises them as ai_leaderboard_snapshots;
+The worker computes leaderboards (arena/engine/outcomes/leaderboard.py) and materialises them as ai_leaderboard_snapshots;
 this function only reads: the snapshot for (window, group_by, market, strategy) when there is one, plus live counts
 of what exists in the window. Without a snapshot it answers the honest empty shape — `status="not_enough_data"`,
 no entries, and why — never invented rows.
@@ -15,14 +15,12 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow, ScoreSubject
+from arena.kernel.kinds import LeaderboardGroup, LeaderboardStatus, LeaderboardWindow, ScoreSubject
 from arena.storage.models import ArenaRun, Consensus, DecisionScore, Strategy
 from arena.storage.repositories.outcomes import load_snapshot
 
 ALL = "*"  # the snapshot key for "no market/strategy filter"
 MANUAL_RUNS_MARKET = "us_equities"  # runs without a strategy count as this market
-RANKED = "ranked"
-NOT_ENOUGH_DATA = "not_enough_data"
 # the payload keys the typed fields below carry; every other key of a snapshot's payload stays in `extra`
 _TYPED_KEYS = frozenset({"window", "group_by", "strategy", "market", "since", "computed_at", "status", "entries"})
 
@@ -49,7 +47,7 @@ class LeaderboardView:
     strategy: str | None
     market: str | None
     counts: WindowCounts
-    status: str
+    status: LeaderboardStatus
     reason: str | None
     source: str
     computed_at: datetime
@@ -59,7 +57,7 @@ class LeaderboardView:
 
     @property
     def ranked(self) -> bool:
-        return self.status == RANKED
+        return self.status == LeaderboardStatus.RANKED
 
 
 def read_leaderboard(
@@ -80,14 +78,15 @@ def read_leaderboard(
     )
     if snapshot is not None:
         payload = snapshot.payload
-        ranked = payload.get("status") == RANKED
+        status = LeaderboardStatus(payload.get("status", LeaderboardStatus.NOT_ENOUGH_DATA))
+        ranked = status == LeaderboardStatus.RANKED
         return LeaderboardView(
             window=window,
             group_by=group_by,
             strategy=strategy,
             market=market,
             counts=counts,
-            status=str(payload.get("status", NOT_ENOUGH_DATA)),
+            status=status,
             reason=None if ranked else f"no entry has {payload.get('min_sample', 'enough')} scored decisions yet",
             source="snapshot",
             computed_at=snapshot.computed_at,
@@ -106,7 +105,7 @@ def read_leaderboard(
         strategy=strategy,
         market=market,
         counts=counts,
-        status=NOT_ENOUGH_DATA,
+        status=LeaderboardStatus.NOT_ENOUGH_DATA,
         reason=reason,
         source="none",
         computed_at=at,

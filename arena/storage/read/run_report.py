@@ -45,7 +45,13 @@ def _load(session: Session, run_id: str) -> _Rows | None:
     ).all()
     links: list[OutcomeLink] = []
     if consensus is not None:
-        links = list(session.scalars(select(OutcomeLink).where(OutcomeLink.decision_id == consensus.decision_id)))
+        links = list(
+            session.scalars(
+                select(OutcomeLink)
+                .where(OutcomeLink.decision_id == consensus.decision_id)
+                .order_by(OutcomeLink.created_at, OutcomeLink.id)
+            )
+        )
     return _Rows(run, consensus, list(decisions), links)
 
 
@@ -60,8 +66,9 @@ def _agent_row(d: AgentDecision) -> AgentRow:
 
 
 def _order(links: list[OutcomeLink]) -> OrderRef | None:
-    link = links[0] if links else None
-    if link is None or link.client_order_id is None:
+    """The order the decision led to: the first (oldest) outcome link with a client order id."""
+    link = next((link for link in links if link.client_order_id is not None), None)
+    if link is None:
         return None
     return OrderRef(
         client_order_id=link.client_order_id,

@@ -1,5 +1,5 @@
 """How the read models are filled from rows: one projection by field name, with the conversions they share
-(NUMERIC to float, a stored string to its vocabulary member)."""
+(NUMERIC to float, a stored string to its vocabulary member) — and the one way back out of them to JSON data."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import types
 import typing
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,6 +36,22 @@ def project(model: type[M], row: object, **given: Any) -> M:
     convert = _converters(model)
     values = {name: given[name] if name in given else convert[name](getattr(row, name)) for name in convert}
     return model(**values)
+
+
+def jsonable(value: Any) -> Any:
+    """A read model (dataclass, list, dict, datetime…) as plain JSON data: what the REST API and `run --json`
+    print. Datetimes become `isoformat()` text, vocabulary members their strings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value
 
 
 def _identity(value: Any) -> Any:

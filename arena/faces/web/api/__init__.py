@@ -2,7 +2,7 @@
 
 app (route table, mount) · auth (bearer token) · context (settings, database) · errors (JSON error bodies) ·
 models (pydantic bodies) · runs · profiles · misc (health, leaderboard, openapi.json) · openapi (the document).
-It calls arena services and storage query functions only; it holds no SQL.
+It calls engine services (runs, profiles) and the read models of `arena/storage/read/` only; it holds no SQL.
 """
 
 from __future__ import annotations

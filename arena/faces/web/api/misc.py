@@ -14,10 +14,10 @@ from arena.faces.web.api.auth import configured_token
 from arena.faces.web.api.context import context
 from arena.faces.web.api.errors import NO_STORE, ApiError, json_response, parse
 from arena.faces.web.api.models import Health, Leaderboard, LeaderboardQuery
-from arena.faces.web.api.shapes import jsonable
 from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow
 from arena.storage.read.health import database_answers, newest_heartbeat_at
 from arena.storage.read.leaderboard import LeaderboardView, read_leaderboard
+from arena.storage.read.values import jsonable
 
 log = logging.getLogger("arena.api")
 

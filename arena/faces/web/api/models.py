@@ -1,7 +1,8 @@
 """Request and response bodies of the REST API (also the source of the OpenAPI document's schemas).
 
-Requests forbid unknown fields, so a typo is a 422 rather than silently ignored. Responses are built from the
-storage report dicts; they allow extra keys so a field added to a report reaches clients without a release here.
+Requests forbid unknown fields, so a typo is a 422 rather than silently ignored. Responses are validated from the
+read models of `arena/storage/read/` turned into JSON data (`values.jsonable`); they allow extra keys so a field
+added to a read model reaches clients without a release here.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from arena.faces.web.api.context import context
 from arena.faces.web.api.errors import json_response, parse
 from arena.faces.web.api.models import ProfileList, ProfileOut, ProfileSaved
 from arena.faces.web.api.runs import read_json
-from arena.storage.repositories.profiles import current_profiles
+from arena.storage.read.profiles import profile_views
+from arena.storage.read.values import jsonable
 from arena.storage.session import redact_url
 
 
@@ -39,29 +40,9 @@ async def post_profile(request: Request) -> Response:
 
 def _current(session: Session) -> list[dict[str, Any]]:
     return [
-        {
-            "name": profile.name,
-            "version": version.version,
-            "version_id": version.id,
-            "enabled": profile.enabled,
-            "provider": version.provider,
-            # an operator may have put credentials in a base URL; show it without them
-            "api_base": redact_url(version.api_base) if version.api_base else None,
-            "model": version.model,
-            "role": version.role,
-            "prompt_template_id": version.prompt_template_id,
-            "prompt_version": version.prompt_version,
-            "max_tokens": version.max_tokens,
-            "temperature": float(version.temperature),
-            "tool_policy": version.tool_policy,
-            "mode": version.mode,
-            "daily_budget_usd": float(version.daily_budget_usd) if version.daily_budget_usd is not None else None,
-            "daily_call_limit": version.daily_call_limit,
-            "timeout_s": float(version.timeout_s),
-            "created_by": version.created_by,
-            "created_at": version.created_at.isoformat(),
-        }
-        for profile, version in current_profiles(session=session)
+        # an operator may have put credentials in a base URL; show it without them
+        jsonable(view) | {"api_base": redact_url(view.api_base) if view.api_base else None}
+        for view in profile_views(session=session)
     ]
 
 

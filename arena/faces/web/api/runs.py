@@ -14,12 +14,12 @@ from arena.faces.web.api.context import context
 from arena.faces.web.api.errors import ApiError, invalid, json_response, parse
 from arena.faces.web.api.models import RunAccepted, RunRequestBody, RunsQuery
 from arena.faces.web.api.run_models import RunDetails, RunItem, RunPage
-from arena.faces.web.api.shapes import jsonable
 from arena.kernel.errors import BadCursor
 from arena.kernel.kinds import Trigger
 from arena.storage.read.run_fills import fills_by_broker_id
 from arena.storage.read.run_listing import RunListItem, list_runs
 from arena.storage.read.run_report import run_details
+from arena.storage.read.values import jsonable
 
 MAX_BODY_BYTES = 64 * 1024
 SHOWN_ID_CHARS = 64  # an unknown run id is echoed in the 404 at most this long

@@ -38,7 +38,7 @@ if items:
     strategies.render_switches(db, items, who)
 else:
     st.info("No strategy yet: nothing runs on a schedule until you create and switch one on.")
-strategies.render_form(db, items, [p["name"] for p in load_profiles(db)], who)
+strategies.render_form(db, items, [p.name for p in load_profiles(db)], who)
 
 st.subheader("Audit log")
 guardrails.render_audit(db)

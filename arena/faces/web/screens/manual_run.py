@@ -9,8 +9,8 @@ from arena.faces.web.widgets import manual_run, strategies
 from arena.faces.web.widgets.checklist import current_facts, render_checklist
 from arena.faces.web.widgets.context import actor, database, settings
 from arena.faces.web.widgets.profiles import load_profiles
-from arena.faces.web.widgets.runs_table import IN_FLIGHT
 from arena.faces.web.widgets.worker import render_worker_banner, worker_health
+from arena.kernel.lifecycles import ACTIVE_RUN_STATUSES
 from arena.storage.read.dashboard import run_progress
 
 st.title("Arena — Manual run")
@@ -24,7 +24,7 @@ with db.sessions() as session:
 render_worker_banner(health)
 
 profiles = load_profiles(db)
-enabled = [p["name"] for p in profiles if p["enabled"]]
+enabled = [p.name for p in profiles if p.enabled]
 if not enabled:
     st.info("No enabled agent profile: create or enable one on the Profiles page before running the arena.")
     render_checklist(current_facts())
@@ -40,7 +40,7 @@ if run_id:
     st.subheader("Progress")
     with db.sessions() as session:
         progress = run_progress(session=session, run_id=run_id)
-    if progress is not None and progress.status in IN_FLIGHT:
+    if progress is not None and progress.status in ACTIVE_RUN_STATUSES:
         manual_run.live_progress(db, run_id)
     else:
         manual_run.render_progress(db, run_id)

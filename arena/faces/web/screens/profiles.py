@@ -23,7 +23,7 @@ if not profiles:
     render_checklist(current_facts())
 else:
     st.subheader("Agents")
-    ui_profiles.render_table(profiles)
+    ui_profiles.render_table(db, profiles)
     ui_profiles.render_toggles(db, profiles, who)
 
 st.subheader("Create or edit a profile")
@@ -32,7 +32,7 @@ ui_profiles.render_form(db, settings(), profiles, who)
 
 if profiles:
     st.subheader("Version history")
-    name = st.selectbox("Profile", [p["name"] for p in profiles], key="history_profile")
+    name = st.selectbox("Profile", [p.name for p in profiles], key="history_profile")
     if name:
         ui_profiles.render_history(db, name)
 

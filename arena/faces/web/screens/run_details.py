@@ -10,7 +10,8 @@ import streamlit as st
 from arena.faces.web.widgets import run_view
 from arena.faces.web.widgets.checklist import current_facts, render_checklist
 from arena.faces.web.widgets.context import database
-from arena.faces.web.widgets.runs_table import IN_FLIGHT, run_label
+from arena.faces.web.widgets.runs_table import run_label
+from arena.kernel.lifecycles import ACTIVE_RUN_STATUSES
 from arena.kernel.states import RunStatus
 from arena.storage.read.dashboard import profile_version_numbers, run_progress
 from arena.storage.read.execution_trail import execution_trail
@@ -51,8 +52,8 @@ def render(run: str) -> RunStatus | None:
             st.text(f"run id: {run}")
             return None
         versions = profile_version_numbers(session=session, version_ids=[x.profile_version_id for x in d.decisions])
-        trail = execution_trail(session=session, decision_id=d.decision_id) if d.decision_id else None
-    if d.status in IN_FLIGHT:
+        trail = execution_trail(session=session, links=d.outcome_links)
+    if d.status in ACTIVE_RUN_STATUSES:
         st.info(f"This run is {d.status}; the page updates itself until it finishes.")
     run_view.render_header(d)
     run_view.render_decision(d)
@@ -66,13 +67,13 @@ def render(run: str) -> RunStatus | None:
 
 @st.fragment(run_every=LIVE_SECONDS)
 def live(run: str) -> None:
-    if render(run) not in IN_FLIGHT:
+    if render(run) not in ACTIVE_RUN_STATUSES:
         st.rerun(scope="app")  # finished: redraw once without the timer
 
 
 with db.sessions() as s:
     progress = run_progress(session=s, run_id=run_id)
-if progress is not None and progress.status in IN_FLIGHT:
+if progress is not None and progress.status in ACTIVE_RUN_STATUSES:
     live(run_id)
 else:
     render(run_id)

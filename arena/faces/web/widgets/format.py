@@ -41,13 +41,9 @@ def confidence(value: float | None) -> str:
     return DASH if value is None else f"{value:.2f}"
 
 
-def when(value: datetime | str | None) -> str:
-    """A UTC timestamp to the second."""
-    if value is None:
-        return DASH
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.strftime(f"{SECOND} UTC")
+def when(value: datetime | None) -> str:
+    """A UTC timestamp to the second, with its zone (for prose; table cells use `timestamp`)."""
+    return DASH if value is None else f"{timestamp(value)} UTC"
 
 
 def timestamp(value: datetime | None, *, fmt: str = SECOND) -> str:

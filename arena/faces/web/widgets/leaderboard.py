@@ -136,8 +136,7 @@ def _pct(value: Any) -> str:
 def render_board(board: LeaderboardView) -> None:
     entries = board.entries
     if not board.ranked:
-        reason = board.reason or f"no entry has {board.extra.get('min_sample', 'enough')} scored decisions yet"
-        st.info(f"Not enough data to rank agents: {md_escape(reason)}.")
+        st.info(f"Not enough data to rank agents: {md_escape(board.reason)}.")
     if entries:
         st.caption("Entries sharing a rank band cannot be told apart yet (their hit-rate intervals overlap).")
         render_entries(entries)

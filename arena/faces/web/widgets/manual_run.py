@@ -11,11 +11,12 @@ from arena.bootstrap.database import Database
 from arena.engine.config.settings import Settings
 from arena.engine.runs.service import start_run
 from arena.faces.web.widgets.format import DASH, duration_ms, md_escape, symbols, usd
-from arena.faces.web.widgets.runs_table import IN_FLIGHT, RUN_DETAILS_PAGE
+from arena.faces.web.widgets.runs_table import RUN_DETAILS_PAGE
 from arena.faces.web.widgets.strategies import describe
 from arena.faces.web.widgets.worker import WorkerHealth, worker_health
 from arena.kernel.errors import ConfigurationError, InvalidRequestError
 from arena.kernel.kinds import RunMode, Trigger
+from arena.kernel.lifecycles import ACTIVE_RUN_STATUSES
 from arena.kernel.states import RunStatus
 from arena.storage.read.dashboard import RunProgress, run_progress
 
@@ -79,7 +80,7 @@ def render_progress(db: Database, run_id: str) -> RunStatus | None:
         return None
     now = datetime.now(UTC)
     status = p.status
-    so_far = " so far" if status in IN_FLIGHT else ""
+    so_far = " so far" if status in ACTIVE_RUN_STATUSES else ""
     st.markdown(f"**Run `{md_escape(run_id)}`** — {md_escape(symbols(p.symbols))} · {md_escape(p.mode)}")
     st.text(
         f"status: {status} · queue: {p.queue_state or DASH} · worker: {p.claimed_by or DASH} · "
@@ -109,5 +110,5 @@ def render_progress(db: Database, run_id: str) -> RunStatus | None:
 
 @st.fragment(run_every=LIVE_SECONDS)
 def live_progress(db: Database, run_id: str) -> None:
-    if render_progress(db, run_id) not in IN_FLIGHT:
+    if render_progress(db, run_id) not in ACTIVE_RUN_STATUSES:
         st.rerun(scope="app")  # finished: redraw once without the timer

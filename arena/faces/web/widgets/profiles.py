@@ -1,6 +1,7 @@
 """Profiles widgets: the current profiles with today's usage, enable/disable, the create/edit form, history.
 
-Every save goes through arena.profile_service (validate → new version → audit); invalid input saves nothing.
+Every save goes through arena.engine.config.profile_service (validate → new version → audit); invalid input saves
+nothing. Profiles are read as `ProfileView`s (arena/storage/read/profiles.py), the same rows `GET /profiles` shows.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from arena.engine.config.profiles import ROLES
 from arena.engine.config.settings import Settings
 from arena.engine.decide.prompts import TEMPLATES
 from arena.faces.web.widgets.flash import flash_and_rerun
-from arena.faces.web.widgets.format import change, md_escape
+from arena.faces.web.widgets.format import change, md_escape, table
 from arena.kernel.errors import InvalidRequestError
 from arena.kernel.kinds import ProfileMode, Provider, Role, ToolPolicy
 from arena.storage.read.dashboard import ProfileUsage, audit_log, day_start, profile_usage
-from arena.storage.repositories.profiles import VERSIONED_FIELDS, current_profiles, profile_history
+from arena.storage.read.profiles import ProfileView, profile_versions, profile_views
+from arena.storage.repositories.profiles import VERSIONED_FIELDS
 
 NO_USAGE = ProfileUsage()  # a profile without calls in the period
 NEW = "+ New profile"
@@ -44,37 +46,33 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def load_profiles(db: Database) -> list[dict[str, Any]]:
-    """Current version of every profile plus today's spend and calls (all versions)."""
+def load_profiles(db: Database) -> list[ProfileView]:
+    """The current version of every profile, by name."""
+    with db.sessions() as session:
+        return profile_views(session=session)
+
+
+def render_table(db: Database, profiles: list[ProfileView]) -> None:
+    """The profiles with today's spend and calls (all versions)."""
     with db.sessions() as session:
         usage = profile_usage(session=session, since=day_start(datetime.now(UTC)))
-        return [
-            {"name": p.name, "version": v.version, "updated_at": p.updated_at}
-            | {f: getattr(v, f) for f in VERSIONED_FIELDS}
-            | {"enabled": p.enabled, "spent_today": usage.get(p.name, NO_USAGE).cost_usd}
-            | {"calls_today": usage.get(p.name, NO_USAGE).calls}
-            for p, v in current_profiles(session=session)
-        ]
-
-
-def render_table(profiles: list[dict[str, Any]]) -> None:
     rows = [
         {
-            "enabled": p["enabled"],
-            "name": p["name"],
-            "version": p["version"],
-            "mode": p["mode"],
-            "provider": p["provider"],
-            "model": p["model"],
-            "role": p["role"],
-            "template": f"{p['prompt_template_id']}@v{p['prompt_version']}",
-            "spent today": p["spent_today"],
-            "daily budget": float(p["daily_budget_usd"]) if p["daily_budget_usd"] is not None else None,
-            "calls today": p["calls_today"],
-            "daily call limit": p["daily_call_limit"],
-            "max tokens": p["max_tokens"],
-            "temperature": p["temperature"],
-            "timeout (s)": p["timeout_s"],
+            "enabled": p.enabled,
+            "name": p.name,
+            "version": p.version,
+            "mode": str(p.mode),
+            "provider": str(p.provider),
+            "model": p.model,
+            "role": p.role,
+            "template": f"{p.prompt_template_id}@v{p.prompt_version}",
+            "spent today": usage.get(p.name, NO_USAGE).cost_usd,
+            "daily budget": p.daily_budget_usd,
+            "calls today": usage.get(p.name, NO_USAGE).calls,
+            "daily call limit": p.daily_call_limit,
+            "max tokens": p.max_tokens,
+            "temperature": p.temperature,
+            "timeout (s)": p.timeout_s,
         }
         for p in profiles
     ]
@@ -89,30 +87,27 @@ def render_table(profiles: list[dict[str, Any]]) -> None:
     )
 
 
-def spec_dict(p: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    values = {"name": p["name"]} | {f: p[f] for f in VERSIONED_FIELDS}
-    if values["daily_budget_usd"] is not None:
-        values["daily_budget_usd"] = float(values["daily_budget_usd"])
-    return values | changes
+def spec_dict(p: ProfileView, **changes: Any) -> dict[str, Any]:
+    return {"name": p.name} | {f: getattr(p, f) for f in VERSIONED_FIELDS} | changes
 
 
-def render_toggles(db: Database, profiles: list[dict[str, Any]], actor: str) -> None:
+def render_toggles(db: Database, profiles: list[ProfileView], actor: str) -> None:
     st.caption("Enable or disable an agent (saved at once as a new version, audited).")
     cols = st.columns(min(4, max(1, len(profiles))))
     for i, p in enumerate(profiles):
-        key = f"enable_{p['name']}"
-        st.session_state[key] = p["enabled"]  # always show what is stored, not a stale click
-        cols[i % len(cols)].toggle(p["name"], key=key, on_change=_toggle, args=(db, p, key, actor))
+        key = f"enable_{p.name}"
+        st.session_state[key] = p.enabled  # always show what is stored, not a stale click
+        cols[i % len(cols)].toggle(p.name, key=key, on_change=_toggle, args=(db, p, key, actor))
 
 
-def _toggle(db: Database, p: dict[str, Any], key: str, actor: str) -> None:
+def _toggle(db: Database, p: ProfileView, key: str, actor: str) -> None:
     wanted = bool(st.session_state[key])
     try:
         result = save_profile(sessions=db.sessions, spec=validate_profile(spec_dict(p, enabled=wanted)), actor=actor)
     except InvalidRequestError as exc:
         st.error(f"Not saved: {md_escape(exc)}")
         return
-    st.toast(f"{p['name']} {'enabled' if wanted else 'disabled'} (version {result.version})")
+    st.toast(f"{p.name} {'enabled' if wanted else 'disabled'} (version {result.version})")
 
 
 def presets(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -144,7 +139,7 @@ def _load_into_form(values: dict[str, Any]) -> None:
         st.session_state[K + key] = value
 
 
-def _pick_profile(profiles: dict[str, dict[str, Any]]) -> None:
+def _pick_profile(profiles: dict[str, ProfileView]) -> None:
     chosen = st.session_state[K + "target"]
     if chosen == NEW:
         _load_into_form(DEFAULTS)
@@ -152,13 +147,16 @@ def _pick_profile(profiles: dict[str, dict[str, Any]]) -> None:
     p = profiles[chosen]
     _load_into_form(
         {
-            **{k: p[k] for k in ("name", "provider", "model", "role", "max_tokens", "tool_policy", "mode", "enabled")},
-            "api_base": p["api_base"] or "",
-            "template": f"{p['prompt_template_id']}@v{p['prompt_version']}",
-            "temperature": float(p["temperature"]),
-            "timeout_s": float(p["timeout_s"]),
-            "daily_budget_usd": "" if p["daily_budget_usd"] is None else f"{float(p['daily_budget_usd']):g}",
-            "daily_call_limit": "" if p["daily_call_limit"] is None else str(p["daily_call_limit"]),
+            **{
+                k: getattr(p, k)
+                for k in ("name", "provider", "model", "role", "max_tokens", "tool_policy", "mode", "enabled")
+            },
+            "api_base": p.api_base or "",
+            "template": f"{p.prompt_template_id}@v{p.prompt_version}",
+            "temperature": p.temperature,
+            "timeout_s": p.timeout_s,
+            "daily_budget_usd": "" if p.daily_budget_usd is None else f"{p.daily_budget_usd:g}",
+            "daily_call_limit": "" if p.daily_call_limit is None else str(p.daily_call_limit),
         }
     )
 
@@ -169,8 +167,8 @@ def _apply_preset(table: dict[str, dict[str, Any]]) -> None:
         _load_into_form(table[name])
 
 
-def render_form(db: Database, settings: Settings, profiles: list[dict[str, Any]], actor: str) -> None:
-    by_name = {p["name"]: p for p in profiles}
+def render_form(db: Database, settings: Settings, profiles: list[ProfileView], actor: str) -> None:
+    by_name = {p.name: p for p in profiles}
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(K + key, value)
     table = presets(settings)
@@ -212,7 +210,7 @@ def _blank_none(value: str) -> str | None:
     return value.strip() or None
 
 
-def _save(db: Database, existing: dict[str, dict[str, Any]], editing: bool, actor: str) -> None:
+def _save(db: Database, existing: dict[str, ProfileView], editing: bool, actor: str) -> None:
     s = st.session_state
     template_id, _, version = str(s[K + "template"]).partition("@v")
     data = {
@@ -251,13 +249,9 @@ def _save(db: Database, existing: dict[str, dict[str, Any]], editing: bool, acto
 
 def render_history(db: Database, name: str) -> None:
     with db.sessions() as session:
-        versions = [
-            {"version": v.version, "created_at": v.created_at, "created_by": v.created_by}
-            | {f: getattr(v, f) for f in VERSIONED_FIELDS}
-            for v in profile_history(session=session, name=name)
-        ]
+        versions = profile_versions(session=session, name=name)
         changes = audit_log(session=session, entities=["profile"], key=name, limit=50)
-    st.dataframe(versions, hide_index=True)
+    st.dataframe(table(versions), hide_index=True)
     st.caption("Audit trail (who, when, before → after)")
     st.dataframe(
         [{"when": c.at, "who": c.actor, "change": change(c.before, c.after)} for c in changes],

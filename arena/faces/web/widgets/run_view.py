@@ -38,6 +38,7 @@ STATUS_COLOURS = {
     AgentStatus.TIMEOUT: "orange",
     AgentStatus.ERROR: "red",
 }
+LINK_COLUMNS = ["client_order_id", "broker_order_id", "order_status", "final", "fill_ids", "position_snapshot_ids"]
 PHASE_TITLES = {Phase.CHEAP: "Cheap agents (round 1)", Phase.ESCALATION: "Escalation (powerful models)"}
 
 
@@ -224,9 +225,9 @@ def render_guardrails(c: ConsensusView | None) -> None:
     st.dataframe(checks, hide_index=True, column_config={"passed": st.column_config.CheckboxColumn()})
 
 
-def render_execution(trail: ExecutionTrail | None, execution_mode: ExecutionMode) -> None:
+def render_execution(trail: ExecutionTrail, execution_mode: ExecutionMode) -> None:
     st.subheader("Order → fills → positions")
-    if trail is None or not trail.links:
+    if not trail.links:
         reason = (
             "execution is off for this run"
             if execution_mode != ExecutionMode.ON
@@ -234,7 +235,7 @@ def render_execution(trail: ExecutionTrail | None, execution_mode: ExecutionMode
         )
         st.info(f"No order: {reason}.")
         return
-    st.dataframe(table(trail.links), hide_index=True)
+    st.dataframe(table(trail.links), hide_index=True, column_order=LINK_COLUMNS)
     steps: tuple[tuple[str, Sequence[Any], str], ...] = (
         ("Order intent", trail.intents, "No order intent recorded."),
         ("Broker orders", trail.orders, "The broker has not acknowledged an order yet."),

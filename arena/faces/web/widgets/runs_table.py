@@ -7,11 +7,9 @@ from typing import Any
 import streamlit as st
 
 from arena.faces.web.widgets.format import DASH, short_id, symbols, timestamp
-from arena.kernel.states import RunStatus
 from arena.storage.read.run_listing import RunListItem
 
 RUN_DETAILS_PAGE = "screens/run_details.py"
-IN_FLIGHT = (RunStatus.QUEUED, RunStatus.RUNNING)  # the statuses a page follows live until the run finishes
 
 
 def run_link(run_id: str) -> str:

@@ -96,7 +96,7 @@ def read_only(shared_populated: Shared, monkeypatch: pytest.MonkeyPatch, tmp_pat
 def open_page(page: str, *, query: dict[str, str] | None = None) -> AppTest:
     """Run the frame, switch to `page` (with query params), and fail on any exception."""
     at = AppTest.from_file(str(APP_SCRIPT), default_timeout=60)
-    at.session_state[SESSION_KEY] = True  # signed in (ui.access), as AdminHub's sign-in link would do
+    at.session_state[SESSION_KEY] = True  # signed in (widgets/access.py), as AdminHub's sign-in link would do
     for key, value in (query or {}).items():
         at.query_params[key] = value
     at.run()

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from arena.bootstrap.database import Database
 from arena.engine.config.guardrails import update_config
 from arena.engine.runs.service import start_run
-from arena.storage.models import AgentDecision, CostTelemetry, WorkerHeartbeat
+from arena.storage.models import AgentDecision, CostTelemetry, OutcomeLink, WorkerHeartbeat
 from arena.storage.read.dashboard import (
     audit_log,
     cost_over_time,
@@ -24,6 +24,7 @@ from arena.storage.read.dashboard import (
     worker_heartbeats,
 )
 from arena.storage.read.execution_trail import ExecutionTrail, execution_trail
+from arena.storage.read.run_report import _order, run_details
 from tests.engine.harness import FixedMarket, make_settings, run_arena
 from tests.faces.web.dashboard.conftest import Shared
 from tests.faces.web.dashboard.populate import (
@@ -56,7 +57,7 @@ def test_empty_database_gives_zeros_and_no_rates(database: Database) -> None:
         assert audit_log(session=s) == []
         assert profile_usage(session=s, since=o.now - timedelta(days=1)) == {}
         assert run_progress(session=s, run_id="nope") is None
-        assert execution_trail(session=s, decision_id="nope") == ExecutionTrail()
+        assert execution_trail(session=s, links=[]) == ExecutionTrail()
 
 
 def test_overview_counts_what_the_engine_wrote(read_only: Shared) -> None:
@@ -125,8 +126,11 @@ def test_execution_trail_follows_order_fills_and_snapshots(read_only: Shared) ->
     buy = populated[0]
     assert buy["final_action"] == "BUY" and buy["order"] is not None
     with database.sessions() as s:
-        trail = execution_trail(session=s, decision_id=buy["decision_id"])
-        hold = execution_trail(session=s, decision_id=populated[1]["decision_id"])
+        details = run_details(session=s, run_id=buy["run_id"])
+        held = run_details(session=s, run_id=populated[1]["run_id"])
+        assert details is not None and held is not None
+        trail = execution_trail(session=s, links=details.outcome_links)
+        hold = execution_trail(session=s, links=held.outcome_links)
     assert [link.order_status for link in trail.links] == ["filled"]
     assert trail.orders[0].client_order_id == buy["order"]["client_order_id"]
     assert trail.orders[0].status == "filled"
@@ -220,3 +224,12 @@ def test_scenario_costs_are_exact(database: Database, llm: LLMServer, broker: Al
     expected = Decimal("0.001") + Decimal("10") * Decimal("0.15") / 10**6 + Decimal("5") * Decimal("0.60") / 10**6
     assert o.cost_today_usd == pytest.approx(float(expected))
     assert out["final_action"] == "HOLD" and o.rates.passed == 1
+
+
+def test_the_summary_order_is_the_first_link_with_a_client_order_id() -> None:
+    def link(client: str | None) -> OutcomeLink:
+        return OutcomeLink(client_order_id=client, broker_order_id=client and f"b-{client}", order_status=None)
+
+    order = _order([link(None), link("arena-1"), link("arena-2")])
+    assert order is not None and order.client_order_id == "arena-1" and order.broker_order_id == "b-arena-1"
+    assert _order([link(None)]) is None and _order([]) is None

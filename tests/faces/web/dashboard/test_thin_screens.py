@@ -1,4 +1,5 @@
-"""The screens stay thin: they hold no SQL, and rendering them never loads litellm (a ~3 s, ~190 MB import that belongs to the worker's LLM gateway)."""
+"""The screens stay thin: they hold no SQL, and rendering them never loads litellm (a ~3 s, ~190 MB import that
+belongs to the worker's LLM gateway) nor the Alpaca SDK (the broker and market data belong to the engine's runs)."""
 
 from __future__ import annotations
 
@@ -33,11 +34,11 @@ def test_pages_are_thin_and_hold_no_sql() -> None:
         source = page.read_text()
         assert not SQL.search(source), f"{page.name} holds SQL; put it in a storage query function"
         assert "sqlalchemy" not in _imports(page), f"{page.name} imports sqlalchemy"
-        assert len(source.splitlines()) < 150, f"{page.name} is not thin; move widgets to ui/"
+        assert len(source.splitlines()) < 150, f"{page.name} is not thin; move its parts to arena/faces/web/widgets/"
         assert "litellm" not in source
 
 
-def test_rendering_every_page_never_imports_litellm(sqlite_url: str, tmp_path: Path) -> None:
+def test_rendering_every_page_never_imports_litellm_or_alpaca(sqlite_url: str, tmp_path: Path) -> None:
     script = f"""
 import sys
 from streamlit.testing.v1 import AppTest
@@ -48,7 +49,7 @@ for page in {[f"screens/{p.name}" for p in PAGES]!r}:
     at.switch_page(page)
     at.run()
     assert not at.exception, (page, [e.value for e in at.exception])
-loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("litellm", "openai", "tiktoken"))
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("litellm", "openai", "tiktoken", "alpaca"))
 print("LOADED", loaded)
 sys.exit(1 if loaded else 0)
 """
