@@ -17,9 +17,9 @@ from arena.adapters.alpaca.client import AlpacaClients
 from arena.adapters.alpaca.market_data import AlpacaMarketData
 from arena.adapters.llm.gateway import LLMGateway
 from arena.adapters.llm.limits import CallLimits
-from arena.adapters.llm.prices import PriceTable
 from arena.bootstrap.database import Database
 from arena.engine.config.settings import Settings
+from arena.engine.llm.prices import PriceTable
 from arena.engine.llm.telemetry import DatabaseTelemetrySink
 from arena.engine.market.service import MarketService
 from arena.engine.ports import Broker, Gateway, MarketData, Ports

@@ -73,6 +73,7 @@ class ProfileMode(StrEnum):
     """Where a profile sits in the routing: asked first, or only when the cheap agents escalate."""
 
     CHEAP_FIRST = "cheap_first"
+    JUDGE_CHEAP = "judge_cheap"  # a cheap judge: asked only when the cheap votes tie, or to close a debate
     ESCALATION_ONLY = "escalation_only"
 
 
@@ -80,6 +81,8 @@ class Role(StrEnum):
     TECHNICAL_ANALYST = "technical_analyst"
     RISK_MANAGER = "risk_manager"
     JUDGE = "judge"
+    BULL = "bull"  # debate researcher arguing for the trade
+    BEAR = "bear"  # debate researcher arguing against it
 
 
 class ToolPolicy(StrEnum):
@@ -95,6 +98,19 @@ class Purpose(StrEnum):
     REPAIR = "repair"
     JUDGE = "judge"
     ESCALATION = "escalation"
+
+
+class DecidedBy(StrEnum):
+    """Which rule settled a run (`ai_arena_consensus.decided_by`, `decided_by` in the run JSON)."""
+
+    CHEAP_CONSENSUS = "cheap_consensus"  # the cheap votes, no trigger fired
+    CHEAP_JUDGE = "cheap_judge"  # a judge_cheap profile broke a tie or closed a debate, no trigger fired after it
+    ESCALATION = "escalation"  # the powerful model's answer
+    VETO = "veto"  # a blocking risk flag
+    NO_QUORUM = "no_quorum"  # fewer valid cheap votes than min_valid_votes
+    SPEND_CAP = "spend_cap"  # the global daily LLM spend cap stopped the calls
+    NO_POWER_PROFILE = "no_power_profile"  # escalation needed, no enabled escalation_only profile
+    POWER_CAP_REACHED = "power_cap_reached"  # escalation needed, today's powerful calls used up
 
 
 class CostSource(StrEnum):

@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from arena.adapters.llm.gateway import LLMGateway
-from arena.adapters.llm.prices import PriceTable
 from arena.bootstrap.database import Database
 from arena.bootstrap.services import build_broker
 from arena.engine.config.profiles import ProfileSpec
 from arena.engine.config.settings import Settings
+from arena.engine.llm.prices import PriceTable
 from arena.engine.llm.telemetry import DatabaseTelemetrySink
 from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState
 from arena.engine.ports import Ports

@@ -101,7 +101,7 @@ def test_worker_command_on_bad_config_says_one_line(tmp_path: Path) -> None:
 def test_the_gateway_holds_calls_to_its_caps_at_the_server() -> None:
     """Real litellm → loopback server: 6 calls over two providers, at most 2 in flight, 1 per provider."""
     from arena.adapters.llm.gateway import LLMGateway
-    from arena.adapters.llm.prices import PriceTable
+    from arena.engine.llm.prices import PriceTable
     from arena.engine.llm.types import LLMCall, LLMCallResult
     from arena.kernel.kinds import Provider
     from tests.support.llm_server import LLMServer, Reply

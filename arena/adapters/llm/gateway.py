@@ -20,8 +20,8 @@ from types import ModuleType
 from typing import Any
 
 from arena.adapters.llm.limits import CallLimits
-from arena.adapters.llm.prices import COST_QUANTUM, PriceTable
 from arena.engine.config.settings import Settings
+from arena.engine.llm.prices import COST_QUANTUM, PriceTable
 from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.market.snapshot import canonical_json, sha256_hex
 from arena.kernel.kinds import CostSource, Provider

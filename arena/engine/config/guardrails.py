@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy.orm import Session
 
 from arena.engine.enum_schema import inline_enum
+from arena.kernel.kinds import Role
 from arena.kernel.states import TradingState
 from arena.storage.repositories import guardrails as repo
 
@@ -18,13 +19,18 @@ class GuardrailConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
     # escalation (brief: escalation_thresholds)
-    disagreement_rate: float = Field(default=0.34, ge=0, le=1)
-    min_confidence: float = Field(default=0.62, ge=0, le=1)
+    disagreement_rate: float = Field(default=0.34, gt=0, le=1)
+    min_confidence: float = Field(default=0.62, gt=0, le=1)
     high_risk_portfolio_delta_pct: float = Field(default=1.5, gt=0, le=100)
     max_power_calls_per_day: int = Field(default=25, ge=0)
     vol_threshold_pct: float = Field(default=40.0, gt=0, description="realised vol at/above which the regime is high")
-    debate_rounds: int = Field(default=1, ge=1, le=3)
+    debate_rounds: int = Field(default=2, ge=1, le=5, description="rounds of argument before the judge reads them")
     blocking_risk_flags: list[str] = Field(default_factory=lambda: ["veto"])
+    # consensus (docs/ARCHITECTURE.md "How a run decides")
+    min_valid_votes: int = Field(default=2, ge=1, le=20, description="valid cheap votes a decision needs (quorum)")
+    role_weights: dict[str, float] = Field(
+        default_factory=dict, description="vote weight per role (default 1.0): a vote scores confidence × weight"
+    )
     # execution risk checks
     max_order_notional_usd: float = Field(default=1000.0, gt=0)
     max_position_pct_equity: float = Field(default=10.0, gt=0, le=100)
@@ -33,6 +39,35 @@ class GuardrailConfig(BaseModel):
     allowed_symbols: list[str] = Field(default_factory=list, description="empty means any tradable symbol")
     require_market_open: bool = True
     trading_state: Annotated[TradingState, inline_enum(TradingState, "Trading State")] = TradingState.ACTIVE
+
+    @field_validator("role_weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        known = set(Role)
+        for role, weight in value.items():
+            if role not in known:
+                raise ValueError(f"unknown role {role!r} (known: {', '.join(sorted(known))})")
+            if not 0 < weight <= 10:
+                raise ValueError(f"weight of {role} must be in (0, 10] (got {weight})")
+        return value
+
+    @field_validator("blocking_risk_flags")
+    @classmethod
+    def _flags(cls, value: list[str]) -> list[str]:
+        return [f.strip().lower() for f in value if f.strip()]
+
+    def role_weight(self, role: str) -> float:
+        return self.role_weights.get(role, 1.0)
+
+
+def quorum_warning(config: GuardrailConfig, cheap_agents: int) -> str | None:
+    """A warning (not an error) when the quorum can never be met by the enabled cheap agents."""
+    if config.min_valid_votes > cheap_agents:
+        return (
+            f"min_valid_votes is {config.min_valid_votes} but only {cheap_agents} cheap agent(s) are enabled: "
+            "every run will end NO_TRADE (no quorum)"
+        )
+    return None
 
 
 def load_config(*, session: Session) -> GuardrailConfig:

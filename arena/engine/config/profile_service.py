@@ -8,7 +8,10 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.profiles import ProfileSpec
+from arena.engine.config.settings import Settings
+from arena.engine.llm.prices import PriceTable
 from arena.kernel.errors import InvalidRequestError
+from arena.kernel.kinds import ProfileMode
 from arena.storage.repositories.profiles import UpsertResult, upsert_profile
 
 
@@ -29,7 +32,33 @@ def _first_field(exc: ValidationError) -> str | None:
     return ".".join(str(p) for p in errors[0]["loc"]) if errors and errors[0]["loc"] else None
 
 
-def save_profile(*, sessions: sessionmaker[Session], spec: ProfileSpec, actor: str) -> UpsertResult:
-    """Create the profile or write a new version when anything changed."""
+CHEAP_MODES = frozenset({ProfileMode.CHEAP_FIRST, ProfileMode.JUDGE_CHEAP})
+
+
+def check_cheap_price(spec: ProfileSpec, settings: Settings) -> None:
+    """A cheap profile (cheap_first or judge_cheap) may not name a model priced above the cheap ceiling.
+
+    The price is the price table's (the higher of input and output per 1M tokens); an unpriced model passes, since
+    local and free models have no list price (its calls are charged the fallback price until their cost is known).
+    """
+    if spec.mode not in CHEAP_MODES:
+        return
+    price = PriceTable.load(settings.price_table_path).price(spec.provider, spec.model)
+    if price is None:
+        return
+    highest = max(price.input_per_1m, price.output_per_1m)
+    ceiling = settings.cheap_max_price_per_mtok
+    if float(highest) > ceiling:
+        raise InvalidRequestError(
+            f"model: {spec.provider}/{spec.model} costs ${highest} per 1M tokens, above the cheap ceiling "
+            f"${ceiling:g} (ARENA_CHEAP_MAX_PRICE_PER_MTOK); a {spec.mode} profile must use a cheaper model "
+            "(or make this profile escalation_only)",
+            field="model",
+        )
+
+
+def save_profile(*, sessions: sessionmaker[Session], spec: ProfileSpec, actor: str, settings: Settings) -> UpsertResult:
+    """Create the profile or write a new version when anything changed (a cheap profile within the ceiling)."""
+    check_cheap_price(spec, settings)
     with sessions() as session, session.begin():
         return upsert_profile(session=session, name=spec.name, values=spec.model_dump(exclude={"name"}), actor=actor)

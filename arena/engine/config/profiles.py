@@ -63,6 +63,12 @@ class ProfileSpec(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _judge_role(self) -> ProfileSpec:
+        if self.mode == ProfileMode.JUDGE_CHEAP and self.role != Role.JUDGE:
+            raise ValueError(f"a judge_cheap profile must have the judge role (got {self.role})")
+        return self
+
 
 def starting_profiles(settings: Settings) -> list[ProfileSpec]:
     """The brief's three starting profiles; model ids come from settings (configuration, not data)."""

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     llm_max_concurrency: int = Field(default=8, alias="ARENA_LLM_MAX_CONCURRENCY", ge=1)
     llm_max_concurrency_per_provider: int = Field(default=4, alias="ARENA_LLM_MAX_CONCURRENCY_PER_PROVIDER", ge=1)
     admin_token_file: Path = Field(default=PROJECT_ROOT / "data" / "admin_token", alias="ARENA_ADMIN_TOKEN_FILE")
+    # spend control (docs/ARCHITECTURE.md "Spend"): what an unpriced call is charged, and what "cheap" may cost
+    llm_fallback_price_per_mtok: float = Field(default=15.0, alias="ARENA_LLM_FALLBACK_PRICE_PER_MTOK", gt=0)
+    cheap_max_price_per_mtok: float = Field(default=5.0, alias="ARENA_CHEAP_MAX_PRICE_PER_MTOK", gt=0)
     price_table_path: Path = Field(
         default=PROJECT_ROOT / "arena" / "adapters" / "llm" / "prices.json", alias="ARENA_PRICE_TABLE"
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from arena.engine.decide.decision import AgentDecision, decision_json_schema, parse_decision
 from arena.engine.decide.prompts import render_repair
+from arena.engine.decide.spend import SpendGuard, SpendRefusal, SpendScope
 from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.ports import Gateway
 from arena.kernel.ids import DecisionId, new_id
@@ -22,6 +23,7 @@ class AgentSpec:
     """The runtime view of one profile version."""
 
     name: str
+    profile_id: int
     version_id: int
     version: int
     provider: Provider
@@ -54,6 +56,7 @@ class AgentOutcome:
     prompt_hash: str | None = None
     calls: list[LLMCallResult] = field(default_factory=list)
     latency_ms: int = 0
+    refused_by: SpendScope | None = None  # set when a spend limit stopped the call
 
     @property
     def valid(self) -> bool:
@@ -79,13 +82,13 @@ async def ask_agent(
     purpose: Purpose,
     universe: list[str],
     repair_agent: AgentSpec | None,
-    skip_reason: str | None = None,
+    spend: SpendGuard,
 ) -> AgentOutcome:
-    """Ask, validate, repair once with a cheap model; the whole thing bounded by the agent's timeout."""
+    """Ask, validate, repair once with a cheap model; the whole thing bounded by the agent's timeout.
+
+    Every call (the repair included) is first claimed from the spend limits; a refused first call skips the agent.
+    """
     outcome = AgentOutcome(agent=agent, phase=phase, round=round_no)
-    if skip_reason is not None:
-        outcome.status, outcome.error = AgentStatus.SKIPPED, skip_reason
-        return outcome
     started = time.monotonic()
     try:
         await asyncio.wait_for(
@@ -98,6 +101,7 @@ async def ask_agent(
                 purpose=purpose,
                 universe=universe,
                 repair_agent=repair_agent,
+                spend=spend,
             ),
             timeout=agent.timeout_s,
         )
@@ -119,8 +123,13 @@ async def _ask(
     purpose: Purpose,
     universe: list[str],
     repair_agent: AgentSpec | None,
+    spend: SpendGuard,
 ) -> None:
-    result = await gateway.call(_call(agent, messages, ids=ids, purpose=purpose, decision_id=outcome.decision_id))
+    first = _call(agent, messages, ids=ids, purpose=purpose, decision_id=outcome.decision_id, universe=universe)
+    result = await guarded_call(gateway, spend, agent, first)
+    if isinstance(result, SpendRefusal):
+        outcome.status, outcome.error, outcome.refused_by = AgentStatus.SKIPPED, result.reason, result.scope
+        return
     outcome.calls.append(result)
     outcome.prompt_hash = result.prompt_hash
     if not result.ok:
@@ -137,15 +146,23 @@ async def _ask(
         outcome.status = AgentStatus.INVALID
         outcome.error = "invalid reply and no cheap repair model available"
         return
-    repair = await gateway.call(
+    repair = await guarded_call(
+        gateway,
+        spend,
+        repair_agent,
         _call(
             repair_agent,
             render_repair(result.content or "", errors),
             ids=ids,
             purpose=Purpose.REPAIR,
             decision_id=outcome.decision_id,
-        )
+            universe=universe,
+        ),
     )
+    if isinstance(repair, SpendRefusal):
+        outcome.status = AgentStatus.INVALID
+        outcome.error = f"reply failed validation; repair not made: {repair.reason}"
+        return
     outcome.calls.append(repair)
     repaired, repair_errors = parse_decision(repair.content, universe=universe) if repair.ok else (None, [])
     if repaired is not None:
@@ -158,8 +175,28 @@ async def _ask(
     )
 
 
+async def guarded_call(
+    gateway: Gateway, spend: SpendGuard, agent: AgentSpec, call: LLMCall
+) -> LLMCallResult | SpendRefusal:
+    """Claim the call from the spend limits (off the event loop), make it, settle its real cost."""
+    claim = await asyncio.to_thread(
+        spend.claim, call, daily_budget_usd=agent.daily_budget_usd, daily_call_limit=agent.daily_call_limit
+    )
+    if isinstance(claim, SpendRefusal):
+        return claim
+    result = await gateway.call(call)  # cancelled (agent deadline): the estimate stays charged
+    await asyncio.to_thread(spend.settle, claim, result)
+    return result
+
+
 def _call(
-    agent: AgentSpec, messages: list[dict[str, str]], *, ids: CallIds, purpose: Purpose, decision_id: str
+    agent: AgentSpec,
+    messages: list[dict[str, str]],
+    *,
+    ids: CallIds,
+    purpose: Purpose,
+    decision_id: str,
+    universe: list[str],
 ) -> LLMCall:
     return LLMCall(
         trace_id=ids.trace_id,
@@ -176,5 +213,5 @@ def _call(
         max_tokens=agent.max_tokens,
         temperature=agent.temperature,
         timeout_s=agent.timeout_s,
-        response_schema=decision_json_schema(),
+        response_schema=decision_json_schema(universe),
     )

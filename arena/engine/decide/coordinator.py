@@ -1,28 +1,54 @@
-"""ArenaCoordinator: cheap agents in parallel, optional debate, consensus, escalation, final decision.
+"""ArenaCoordinator: cheap agents (or a bull/bear debate), consensus, an optional cheap judge, escalation.
 
-The coordinator holds no database session: budgets and the powerful-call cap come in as callables, so the
-same code runs in the CLI, the worker and tests, and every LLM call is recorded by the gateway's sink.
+The order of the rules is documented in docs/ARCHITECTURE.md ("How a run decides"). The coordinator holds no
+database session: spend limits and the powerful-call cap come in as a guard and a callable, so the same code runs
+in the CLI, the worker and tests, and every LLM call is recorded by the gateway's sink.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.decide import escalation
 from arena.engine.decide.agents import AgentOutcome, AgentSpec, CallIds, ask_agent
-from arena.engine.decide.consensus import ConsensusResult, ConsensusRule, Vote, decide
+from arena.engine.decide.budgets import PowerClaim
+from arena.engine.decide.consensus import (
+    FINAL_NO_TRADE_RULES,
+    ConsensusResult,
+    ConsensusRule,
+    Vote,
+    decide,
+    judged,
+    notional_usd,
+)
 from arena.engine.decide.decision import AgentDecision, Sizing
-from arena.engine.decide.prompts import get_template, market_context, render_agent, render_debate, render_judge
+from arena.engine.decide.prompts import (
+    DebateTurn,
+    get_template,
+    market_context,
+    render_agent,
+    render_debate,
+    render_judge,
+)
+from arena.engine.decide.spend import SpendGuard, SpendScope
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
 from arena.engine.ports import Gateway
-from arena.kernel.kinds import FinalAction, Phase, Provider, Purpose, RunMode, TimeHorizon
+from arena.kernel.kinds import (
+    DecidedBy,
+    FinalAction,
+    Phase,
+    Provider,
+    Purpose,
+    RunMode,
+    SizingKind,
+    TimeHorizon,
+)
 
-BudgetCheck = Callable[[AgentSpec], str | None]  # returns a skip reason when the agent's daily budget is spent
-PowerClaim = Callable[[], bool]  # atomically takes one powerful call from today's cap
+JUDGE_REASON_TIE = "tie"
+JUDGE_REASON_DEBATE = "debate"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +59,7 @@ class FinalDecision:
     confidence: float | None
     rule: str  # a ConsensusRule, prefixed `escalation_` after escalation, or why the arena declined to trade
     no_trade_reason: str | None
+    decided_by: DecidedBy
     time_horizon: TimeHorizon | None = None
 
 
@@ -47,10 +74,23 @@ class CoordinatorResult:
 
 
 @dataclass
+class _Run:
+    """What one run's steps share: ids, the rendered market context, the universe and everything asked so far."""
+
+    ids: CallIds
+    context: str
+    universe: list[str]
+    repair_agent: AgentSpec | None
+    outcomes: list[AgentOutcome] = field(default_factory=list)
+    transcript: list[DebateTurn] = field(default_factory=list)
+    trace: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class ArenaCoordinator:
     gateway: Gateway
     config: GuardrailConfig
-    budget_check: BudgetCheck
+    spend: SpendGuard
     claim_power_call: PowerClaim
 
     async def run(
@@ -63,195 +103,325 @@ class ArenaCoordinator:
         portfolio: PortfolioState,
         universe: list[str],
         mode: str,
+        judges: list[AgentSpec] | None = None,
     ) -> CoordinatorResult:
-        context = market_context(snapshot, portfolio, universe)
-        repair_agent = pick_repair_agent(cheap)
-        outcomes = await self._round_one(ids, cheap, context, universe, repair_agent)
-        latest = {o.agent.name: o for o in outcomes if o.valid}
-        if mode == RunMode.DEBATE:
-            for round_no in range(2, self.config.debate_rounds + 2):
-                revised = await self._debate(ids, latest, context, universe, repair_agent, round_no)
-                outcomes += revised
-                latest.update({o.agent.name: o for o in revised if o.valid})
-        votes = [Vote(o.agent.name, o.agent.role, o.decision) for o in latest.values() if o.decision is not None]
-        cheap_result = decide(
-            votes, min_confidence=self.config.min_confidence, blocking_flags=self.config.blocking_risk_flags
-        )
-        reasons = escalation.escalation_reasons(
-            cheap_result, config=self.config, snapshot=snapshot, portfolio=portfolio
-        )
-        trace: dict[str, Any] = {
-            "cheap": cheap_result.trace,
-            "escalation_reasons": reasons,
-            "thresholds": self._thresholds(),
-        }
+        run = _Run(ids, market_context(snapshot, portfolio, universe), universe, pick_repair_agent(cheap))
+        run.trace["thresholds"] = self._thresholds()
+        latest = await self._cheap_rounds(run, cheap, debate=mode == RunMode.DEBATE)
+        votes = [self._vote(o) for o in latest]
+        cheap_result = decide(votes, blocking_flags=self.config.blocking_risk_flags, quorum=self.config.min_valid_votes)
+        run.trace["cheap"] = cheap_result.trace
+        run.trace["quorum"] = {"valid": cheap_result.valid_votes, "required": cheap_result.quorum}
+
+        if cheap_result.rule in FINAL_NO_TRADE_RULES:
+            return self._finish(run, cheap_result, [], escalated=False, final=self._stopped(run, cheap_result))
+
+        candidate, decided_by = cheap_result, DecidedBy.CHEAP_CONSENSUS
+        judge_reason = JUDGE_REASON_DEBATE if mode == RunMode.DEBATE else None
+        if cheap_result.rule == ConsensusRule.TIE:
+            judge_reason = JUDGE_REASON_TIE
+        judge_vote: Vote | None = None
+        if judge_reason is not None and judges:
+            judge_vote = await self._ask_judge(run, judges, [v.decision for v in votes], judge_reason)
+        if judge_vote is not None:
+            candidate = judged(
+                votes, judge_vote, blocking_flags=self.config.blocking_risk_flags, quorum=self.config.min_valid_votes
+            )
+            decided_by = DecidedBy.CHEAP_JUDGE
+            run.trace["judge_result"] = candidate.trace
+            if candidate.veto is not None:
+                return self._finish(run, cheap_result, [], escalated=False, final=self._stopped(run, candidate))
+
+        reasons = escalation.escalation_reasons(candidate, config=self.config, snapshot=snapshot, portfolio=portfolio)
+        run.trace["escalation_reasons"] = reasons
         if not reasons:
-            final = _from_consensus(cheap_result, votes)
-            trace["decided_by"] = "cheap_consensus"
-            return CoordinatorResult(
-                outcomes=outcomes,
-                cheap=cheap_result,
-                escalation_reasons=[],
-                escalated=False,
-                final=final,
-                trace=trace,
-            )
+            final = _from_consensus(candidate, [*votes, *([judge_vote] if judge_vote else [])], decided_by)
+            return self._finish(run, cheap_result, [], escalated=False, final=final)
         if not power:
-            final = _no_trade("escalation needed but no enabled escalation_only profile", "no_power_profile")
-            trace["decided_by"] = "no_power_profile"
-            return CoordinatorResult(
-                outcomes=outcomes,
-                cheap=cheap_result,
-                escalation_reasons=reasons,
-                escalated=False,
-                final=final,
-                trace=trace,
+            final = _no_trade(
+                f"escalation needed ({', '.join(reasons)}) but no enabled escalation_only profile",
+                "no_power_profile",
+                DecidedBy.NO_POWER_PROFILE,
             )
+            return self._finish(run, cheap_result, reasons, escalated=False, final=final)
+
+        asked = [v.decision for v in votes]
         power_outcomes, denied = await self._escalate(
-            ids, power, context, universe, repair_agent, [v.decision for v in votes], reasons
+            run, power, asked, reasons, judge_vote.decision if judge_vote else None
         )
-        outcomes += power_outcomes
         if denied and not power_outcomes:
             final = _no_trade(
                 f"daily powerful-call cap ({self.config.max_power_calls_per_day}) reached",
                 "power_cap_reached",
+                DecidedBy.POWER_CAP_REACHED,
             )
-            trace["decided_by"] = "power_cap_reached"
-            return CoordinatorResult(
-                outcomes=outcomes,
-                cheap=cheap_result,
-                escalation_reasons=reasons,
-                escalated=False,
-                final=final,
-                trace=trace,
+            return self._finish(run, cheap_result, reasons, escalated=False, final=final)
+        final = self._after_escalation(run, power_outcomes, snapshot=snapshot, portfolio=portfolio)
+        return self._finish(run, cheap_result, reasons, escalated=True, final=final)
+
+    # --- the cheap round, or the debate -------------------------------------------------------------------------
+
+    async def _cheap_rounds(self, run: _Run, cheap: list[AgentSpec], *, debate: bool) -> list[AgentOutcome]:
+        """Round one for every cheap agent; in a debate, more rounds where each sees the others' latest arguments.
+
+        Returns each agent's latest valid answer (the votes), in the agents' order.
+        """
+        first = await asyncio.gather(
+            *(
+                self._ask(
+                    run,
+                    a,
+                    render_agent(get_template(a.template_id, a.template_version), run.context),
+                    phase=Phase.CHEAP,
+                    round_no=1,
+                    purpose=Purpose.AGENT,
+                )
+                for a in cheap
             )
-        final, power_trace = self._after_escalation(power_outcomes)
-        trace["power"] = power_trace
-        trace["decided_by"] = "escalation"
-        return CoordinatorResult(
-            outcomes=outcomes,
-            cheap=cheap_result,
-            escalation_reasons=reasons,
-            escalated=True,
-            final=final,
-            trace=trace,
         )
-
-    async def _round_one(
-        self,
-        ids: CallIds,
-        cheap: list[AgentSpec],
-        context: str,
-        universe: list[str],
-        repair_agent: AgentSpec | None,
-    ) -> list[AgentOutcome]:
-        tasks = [
-            ask_agent(
-                self.gateway,
-                a,
-                render_agent(get_template(a.template_id, a.template_version), context),
-                ids=ids,
-                phase=Phase.CHEAP,
-                round_no=1,
-                purpose=Purpose.AGENT,
-                universe=universe,
-                repair_agent=repair_agent,
-                skip_reason=self.budget_check(a),
-            )
-            for a in cheap
-        ]
-        return list(await asyncio.gather(*tasks))
-
-    async def _debate(
-        self,
-        ids: CallIds,
-        latest: dict[str, AgentOutcome],
-        context: str,
-        universe: list[str],
-        repair_agent: AgentSpec | None,
-        round_no: int,
-    ) -> list[AgentOutcome]:
-        tasks = []
-        for name, own in latest.items():
-            assert own.decision is not None
-            others = [o.decision for n, o in latest.items() if n != name and o.decision is not None]
-            template = get_template(own.agent.template_id, own.agent.template_version)
-            tasks.append(
-                ask_agent(
-                    self.gateway,
-                    own.agent,
-                    render_debate(template, context, own.decision, others),
-                    ids=ids,
-                    phase=Phase.DEBATE,
-                    round_no=round_no,
-                    purpose=Purpose.DEBATE,
-                    universe=universe,
-                    repair_agent=repair_agent,
-                    skip_reason=self.budget_check(own.agent),
+        run.outcomes += first
+        latest = {o.agent.name: o for o in first if o.valid}
+        if not debate:
+            return list(latest.values())
+        run.transcript += [_turn(o) for o in latest.values()]
+        for round_no in range(2, self.config.debate_rounds + 1):
+            turns = {name: _turn(o) for name, o in latest.items()}
+            revised = await asyncio.gather(
+                *(
+                    self._ask(
+                        run,
+                        own.agent,
+                        render_debate(
+                            get_template(own.agent.template_id, own.agent.template_version),
+                            run.context,
+                            _decision(own),
+                            [t for n, t in turns.items() if n != name],
+                            round_no,
+                        ),
+                        phase=Phase.DEBATE,
+                        round_no=round_no,
+                        purpose=Purpose.DEBATE,
+                    )
+                    for name, own in latest.items()
                 )
             )
-        return list(await asyncio.gather(*tasks))
+            run.outcomes += revised
+            for o in revised:
+                if o.valid:
+                    latest[o.agent.name] = o
+                    run.transcript.append(_turn(o))
+        run.trace["debate"] = [
+            {
+                "round": t.round,
+                "role": t.role,
+                "action": t.decision.action,
+                "confidence": t.decision.confidence,
+                "symbols": t.decision.symbols,
+                "argument": t.decision.rationale,
+            }
+            for t in run.transcript
+        ]
+        run.trace["debate_rounds"] = self.config.debate_rounds
+        return [latest[a.name] for a in cheap if a.name in latest]
+
+    # --- the cheap judge -----------------------------------------------------------------------------------------
+
+    async def _ask_judge(
+        self, run: _Run, judges: list[AgentSpec], cheap: list[AgentDecision], reason: str
+    ) -> Vote | None:
+        """Ask judge_cheap profiles in order until one gives a valid answer; None when none did."""
+        for judge in judges:
+            template = get_template(judge.template_id, judge.template_version)
+            outcome = await self._ask(
+                run,
+                judge,
+                render_judge(template, run.context, cheap, [reason], transcript=run.transcript),
+                phase=Phase.JUDGE,
+                round_no=1,
+                purpose=Purpose.JUDGE,
+            )
+            run.outcomes.append(outcome)
+            if outcome.valid:
+                vote = self._vote(outcome)
+                run.trace["judge"] = {
+                    "agent": judge.name,
+                    "model": judge.model,
+                    "reason": reason,
+                    "action": vote.decision.action,
+                    "symbols": vote.decision.symbols,
+                    "confidence": vote.decision.confidence,
+                    "risk_flags": vote.decision.risk_flags,
+                }
+                return vote
+            run.trace.setdefault("judge_failures", []).append(
+                {"agent": judge.name, "status": outcome.status, "error": outcome.error}
+            )
+        return None
+
+    # --- escalation ----------------------------------------------------------------------------------------------
 
     async def _escalate(
         self,
-        ids: CallIds,
+        run: _Run,
         power: list[AgentSpec],
-        context: str,
-        universe: list[str],
-        repair_agent: AgentSpec | None,
-        cheap_decisions: list[AgentDecision],
+        cheap: list[AgentDecision],
         reasons: list[str],
+        judge: AgentDecision | None,
     ) -> tuple[list[AgentOutcome], bool]:
         tasks = []
         denied = False
         for agent in power:
-            skip = self.budget_check(agent)
-            if skip is None and not self.claim_power_call():
+            if not self.claim_power_call():
                 denied = True
                 continue
             template = get_template(agent.template_id, agent.template_version)
+            messages = render_judge(template, run.context, cheap, reasons, transcript=run.transcript, judge=judge)
             tasks.append(
-                ask_agent(
-                    self.gateway,
-                    agent,
-                    render_judge(template, context, cheap_decisions, reasons),
-                    ids=ids,
-                    phase=Phase.ESCALATION,
-                    round_no=1,
-                    purpose=Purpose.ESCALATION,
-                    universe=universe,
-                    repair_agent=repair_agent,
-                    skip_reason=skip,
-                )
+                self._ask(run, agent, messages, phase=Phase.ESCALATION, round_no=1, purpose=Purpose.ESCALATION)
             )
-        return list(await asyncio.gather(*tasks)), denied
+        outcomes = list(await asyncio.gather(*tasks))
+        run.outcomes += outcomes
+        return outcomes, denied
 
-    def _after_escalation(self, power_outcomes: list[AgentOutcome]) -> tuple[FinalDecision, dict[str, Any]]:
-        """The powerful answer decides, unless it is missing, split, vetoed or still unsure → NO_TRADE."""
-        votes = [Vote(o.agent.name, o.agent.role, o.decision) for o in power_outcomes if o.decision is not None]
-        result = decide(
-            votes, min_confidence=self.config.min_confidence, blocking_flags=self.config.blocking_risk_flags
-        )
+    def _after_escalation(
+        self, run: _Run, power_outcomes: list[AgentOutcome], *, snapshot: MarketSnapshot, portfolio: PortfolioState
+    ) -> FinalDecision:
+        """The powerful answer is the candidate: vetoed by a blocking flag, NO_TRADE when missing, split or still
+        unsure, and its size is held to the portfolio-delta limit."""
+        votes = [self._vote(o) for o in power_outcomes if o.valid]
+        result = decide(votes, blocking_flags=self.config.blocking_risk_flags, quorum=1)
+        run.trace["power"] = result.trace
+        if result.veto is not None:
+            return self._stopped(run, result)
         if not votes:
-            return _no_trade("escalation produced no valid decision", "escalation_failed"), result.trace
+            refused = any(o.refused_by == SpendScope.GLOBAL for o in power_outcomes)
+            if refused:
+                return _no_trade(
+                    "daily LLM spend cap reached before the powerful call", "spend_cap", DecidedBy.SPEND_CAP
+                )
+            return _no_trade("escalation produced no valid decision", "escalation_failed", DecidedBy.ESCALATION)
         if result.action is None:
-            return _no_trade(f"escalated decision unusable ({result.rule})", f"escalation_{result.rule}"), result.trace
+            return _no_trade(
+                f"escalated decision unusable ({result.rule})", f"escalation_{result.rule}", DecidedBy.ESCALATION
+            )
         if result.confidence < self.config.min_confidence:
             return _no_trade(
                 f"still uncertain after escalation (confidence {result.confidence:.2f} < "
                 f"{self.config.min_confidence:.2f})",
                 "uncertain_after_escalation",
-            ), result.trace
-        return _from_consensus(result, votes, rule_prefix="escalation_"), result.trace
+                DecidedBy.ESCALATION,
+            )
+        final = _from_consensus(result, votes, DecidedBy.ESCALATION, rule_prefix="escalation_")
+        return self._hold_to_delta_limit(run, final, snapshot=snapshot, portfolio=portfolio)
+
+    def _hold_to_delta_limit(
+        self, run: _Run, final: FinalDecision, *, snapshot: MarketSnapshot, portfolio: PortfolioState
+    ) -> FinalDecision:
+        """Re-check the powerful answer's size: above `high_risk_portfolio_delta_pct` it is cut to the limit."""
+        if final.action not in (FinalAction.BUY, FinalAction.SELL) or final.sizing is None or final.symbol is None:
+            return final
+        limit = self.config.high_risk_portfolio_delta_pct
+        if portfolio.equity <= 0:
+            return final  # the execution guardrails refuse a trade on an account without equity
+        delta = 100.0 * notional_usd(final.sizing, symbol=final.symbol, snapshot=snapshot, portfolio=portfolio)
+        delta /= portfolio.equity
+        check: dict[str, Any] = {"delta_pct": round(delta, 6), "limit_pct": limit, "sizing": final.sizing.model_dump()}
+        if delta <= limit:
+            check["result"] = "within limit"
+            run.trace["sizing_check"] = check
+            return final
+        clipped = Sizing(kind=SizingKind.PCT_EQUITY, value=limit)
+        check.update({"result": "cut to the limit", "clipped_to": clipped.model_dump()})
+        run.trace["sizing_check"] = check
+        return FinalDecision(
+            action=final.action,
+            symbol=final.symbol,
+            sizing=clipped,
+            confidence=final.confidence,
+            rule=final.rule,
+            no_trade_reason=None,
+            decided_by=final.decided_by,
+            time_horizon=final.time_horizon,
+        )
+
+    # --- helpers -------------------------------------------------------------------------------------------------
+
+    async def _ask(
+        self,
+        run: _Run,
+        agent: AgentSpec,
+        messages: list[dict[str, str]],
+        *,
+        phase: Phase,
+        round_no: int,
+        purpose: Purpose,
+    ) -> AgentOutcome:
+        return await ask_agent(
+            self.gateway,
+            agent,
+            messages,
+            ids=run.ids,
+            phase=phase,
+            round_no=round_no,
+            purpose=purpose,
+            universe=run.universe,
+            repair_agent=run.repair_agent,
+            spend=self.spend,
+        )
+
+    def _vote(self, outcome: AgentOutcome) -> Vote:
+        return Vote(
+            outcome.agent.name, outcome.agent.role, _decision(outcome), self.config.role_weight(outcome.agent.role)
+        )
+
+    def _stopped(self, run: _Run, result: ConsensusResult) -> FinalDecision:
+        """NO_TRADE for a veto, no quorum or no valid vote — saying which, and whether the spend cap caused it."""
+        if result.veto is not None:
+            run.trace["veto"] = result.veto.as_dict()
+            v = result.veto
+            return _no_trade(
+                f"risk veto: {v.agent} ({v.role}) raised '{v.flag}'", ConsensusRule.RISK_VETO, DecidedBy.VETO
+            )
+        reason = f"no quorum ({result.valid_votes} of {result.quorum} valid)"
+        cheap_refused = [o for o in run.outcomes if o.phase == Phase.CHEAP and o.refused_by == SpendScope.GLOBAL]
+        if cheap_refused:
+            return _no_trade(f"daily LLM spend cap reached: {reason}", ConsensusRule.NO_QUORUM, DecidedBy.SPEND_CAP)
+        return _no_trade(reason, ConsensusRule.NO_QUORUM, DecidedBy.NO_QUORUM)
+
+    def _finish(
+        self, run: _Run, cheap: ConsensusResult, reasons: list[str], *, escalated: bool, final: FinalDecision
+    ) -> CoordinatorResult:
+        run.trace["escalation_reasons"] = reasons
+        run.trace["decided_by"] = final.decided_by
+        return CoordinatorResult(
+            outcomes=run.outcomes,
+            cheap=cheap,
+            escalation_reasons=reasons,
+            escalated=escalated,
+            final=final,
+            trace=run.trace,
+        )
 
     def _thresholds(self) -> dict[str, Any]:
         c = self.config
         return {
             "disagreement_rate": c.disagreement_rate,
             "min_confidence": c.min_confidence,
+            "min_valid_votes": c.min_valid_votes,
             "high_risk_portfolio_delta_pct": c.high_risk_portfolio_delta_pct,
             "max_power_calls_per_day": c.max_power_calls_per_day,
+            "blocking_risk_flags": list(c.blocking_risk_flags),
+            "role_weights": dict(c.role_weights),
         }
+
+
+def _decision(outcome: AgentOutcome) -> AgentDecision:
+    assert outcome.decision is not None, "only valid outcomes vote"
+    return outcome.decision
+
+
+def _turn(outcome: AgentOutcome) -> DebateTurn:
+    return DebateTurn(round=outcome.round, role=outcome.agent.role, decision=_decision(outcome))
 
 
 def pick_repair_agent(cheap: list[AgentSpec]) -> AgentSpec | None:
@@ -260,18 +430,11 @@ def pick_repair_agent(cheap: list[AgentSpec]) -> AgentSpec | None:
     return ranked[0] if ranked else None
 
 
-NO_MAJORITY_REASONS: dict[ConsensusRule, str] = {
-    ConsensusRule.NO_VALID_VOTES: "no agent gave a valid decision",
-    ConsensusRule.RISK_VETO: "risk veto",
-    ConsensusRule.TIE: "votes tied",
-}
-
-
-def _from_consensus(result: ConsensusResult, votes: list[Vote], *, rule_prefix: str = "") -> FinalDecision:
-    if result.action is None:
-        reason = NO_MAJORITY_REASONS.get(result.rule, result.rule)
-        return _no_trade(reason, rule_prefix + result.rule)
-    horizon = next((v.decision.time_horizon for v in votes if v.decision.action == result.action), None)
+def _from_consensus(
+    result: ConsensusResult, votes: list[Vote], decided_by: DecidedBy, *, rule_prefix: str = ""
+) -> FinalDecision:
+    assert result.action is not None, "a result without an action is stopped before this"
+    horizon = next((v.decision.time_horizon for v in reversed(votes) if v.decision.action == result.action), None)
     return FinalDecision(
         action=FinalAction(result.action),
         symbol=result.symbol,
@@ -279,11 +442,18 @@ def _from_consensus(result: ConsensusResult, votes: list[Vote], *, rule_prefix: 
         confidence=result.confidence,
         rule=rule_prefix + result.rule,
         no_trade_reason=None,
+        decided_by=decided_by,
         time_horizon=horizon,
     )
 
 
-def _no_trade(reason: str, rule: str) -> FinalDecision:
+def _no_trade(reason: str, rule: str, decided_by: DecidedBy) -> FinalDecision:
     return FinalDecision(
-        action=FinalAction.NO_TRADE, symbol=None, sizing=None, confidence=None, rule=rule, no_trade_reason=reason
+        action=FinalAction.NO_TRADE,
+        symbol=None,
+        sizing=None,
+        confidence=None,
+        rule=rule,
+        no_trade_reason=reason,
+        decided_by=decided_by,
     )

@@ -47,9 +47,18 @@ class AgentDecision(BaseModel):
         return self.symbols[0] if self.symbols else None
 
 
-def decision_json_schema() -> dict[str, Any]:
-    """The schema sent to providers (strict: every field required, no extra keys)."""
-    return AgentDecision.model_json_schema()
+def decision_json_schema(universe: list[str] | None = None) -> dict[str, Any]:
+    """The schema sent to providers (strict: every field required, no extra keys).
+
+    With a universe, `symbols` may only hold its tickers (an `enum`), so a provider that enforces the schema
+    cannot invent one; `parse_decision` still checks every reply on our side.
+    """
+    schema = AgentDecision.model_json_schema()
+    if universe:
+        symbols = dict(schema["properties"]["symbols"])
+        symbols["items"] = {"type": "string", "enum": sorted(dict.fromkeys(universe))}
+        schema["properties"]["symbols"] = symbols
+    return schema
 
 
 def parse_decision(text: str | None, *, universe: list[str]) -> tuple[AgentDecision | None, list[str]]:

@@ -1,11 +1,11 @@
-"""When the cheap round is not enough: the brief's four triggers, each a reason code on the run."""
+"""When the cheap round is not enough: the brief's four triggers plus a tie, each a reason code on the run."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from arena.engine.config.guardrails import GuardrailConfig
-from arena.engine.decide.consensus import ConsensusResult, ConsensusRule, notional_usd
+from arena.engine.decide.consensus import FINAL_NO_TRADE_RULES, ConsensusResult, ConsensusRule, notional_usd
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
 from arena.kernel.kinds import Action, Regime
 
@@ -17,15 +17,18 @@ class EscalationReason(StrEnum):
     LOW_CONFIDENCE = "low_confidence"
     HIGH_VOLATILITY = "high_volatility"
     PORTFOLIO_DELTA = "portfolio_delta"
+    TIE = "tie"  # the cheap votes tied and no cheap judge settled it
 
 
 def escalation_reasons(
     result: ConsensusResult, *, config: GuardrailConfig, snapshot: MarketSnapshot, portfolio: PortfolioState
 ) -> list[str]:
     """Reasons to ask the powerful model; empty means the cheap consensus stands."""
-    if result.vetoed or result.rule == ConsensusRule.NO_VALID_VOTES:
-        return []  # a veto or a round with no usable answer ends in NO_TRADE; paying more would not change it
+    if result.rule in FINAL_NO_TRADE_RULES:
+        return []  # a veto, no quorum or no usable answer ends in NO_TRADE; paying more would not change it
     reasons: list[str] = []
+    if result.rule == ConsensusRule.TIE:
+        reasons.append(EscalationReason.TIE)
     if result.disagreement_rate > config.disagreement_rate:
         reasons.append(EscalationReason.DISAGREEMENT)
     if result.confidence < config.min_confidence:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from arena.engine.decide.decision import AgentDecision, decision_json_schema
@@ -43,6 +44,26 @@ TEMPLATES: dict[tuple[str, int], PromptTemplate] = {
         "You are the risk manager of a US equities paper-trading desk. Your job is to protect capital: "
         "weigh volatility regime, position concentration, buying power and downside. Propose the action "
         "you consider prudent, size conservatively, and list concrete risk flags. " + _ANSWER_RULES,
+    ),
+    ("bull", 1): PromptTemplate(
+        "bull",
+        1,
+        "bull",
+        "You are the bull researcher in a debate on a US equities paper-trading desk. Argue the strongest "
+        "evidence-based case FOR opening or adding to a long position (BUY), citing concrete numbers from the "
+        "snapshot (trend, momentum, volatility, account). Answer the bear's latest points directly. If the data "
+        "truly does not support buying, say so and lower your confidence; never invent data. Your rationale is "
+        "your argument. " + _ANSWER_RULES,
+    ),
+    ("bear", 1): PromptTemplate(
+        "bear",
+        1,
+        "bear",
+        "You are the bear researcher in a debate on a US equities paper-trading desk. Argue the strongest "
+        "evidence-based case AGAINST buying (SELL to reduce or exit a position, or HOLD), citing concrete numbers "
+        "from the snapshot (weak trend, stretched momentum, volatility, concentration). Answer the bull's latest "
+        "points directly. If the data truly supports buying, say so and lower your confidence; never invent data. "
+        "Your rationale is your argument. " + _ANSWER_RULES,
     ),
     ("judge", 1): PromptTemplate(
         "judge",
@@ -103,36 +124,71 @@ def render_agent(template: PromptTemplate, context: str) -> list[dict[str, str]]
     ]
 
 
+@dataclass(frozen=True)
+class DebateTurn:
+    """One debater's argument in one round, as the others and the judge read it."""
+
+    round: int
+    role: str
+    decision: AgentDecision
+
+    def line(self) -> str:
+        d = self.decision
+        target = ",".join(d.symbols) or "-"
+        return (
+            f"[round {self.round}] {self.role}: {d.action} {target} (confidence {d.confidence:.2f}, "
+            f"sizing {d.sizing.kind} {d.sizing.value:g}, risk flags {d.risk_flags or []}). Argument: {d.rationale}"
+        )
+
+
 def render_debate(
-    template: PromptTemplate, context: str, own: AgentDecision, others: list[AgentDecision]
+    template: PromptTemplate, context: str, own: AgentDecision, others: Sequence[DebateTurn], round_no: int
 ) -> list[dict[str, str]]:
-    """Debate round: the agent sees the other agents' round decisions, anonymised, and may revise."""
-    peers = "\n".join(f"Analyst {chr(65 + i)}: {d.model_dump_json()}" for i, d in enumerate(others)) or "(none)"
+    """A debate round: the debater sees the others' latest arguments with their roles, then argues again."""
+    peers = "\n".join(t.line() for t in others) or "(no other debater answered)"
     return [
         {"role": "system", "content": template.system},
         {"role": "user", "content": context + "\nGive your decision."},
         {"role": "assistant", "content": own.model_dump_json()},
         {
             "role": "user",
-            "content": "Other analysts answered (anonymised):\n"
+            "content": f"Debate round {round_no}. The other side's latest arguments:\n"
             + peers
-            + "\nReconsider. Keep or revise your decision; answer with the JSON object only.",
+            + "\nAnswer their points with evidence from the data, then give your decision as the JSON object only.",
         },
     ]
 
 
-def render_judge(
-    template: PromptTemplate, context: str, cheap: list[AgentDecision], reasons: list[str]
-) -> list[dict[str, str]]:
-    votes = (
+def _votes_block(cheap: Sequence[AgentDecision]) -> str:
+    return (
         "\n".join(f"Analyst {chr(65 + i)}: {d.model_dump_json()}" for i, d in enumerate(cheap)) or "(no valid answers)"
     )
+
+
+def render_judge(
+    template: PromptTemplate,
+    context: str,
+    cheap: Sequence[AgentDecision],
+    reasons: Sequence[str],
+    *,
+    transcript: Sequence[DebateTurn] = (),
+    judge: AgentDecision | None = None,
+) -> list[dict[str, str]]:
+    """The judge's question: the data, why it is asked, the cheap answers or the whole debate transcript."""
+    if transcript:
+        body = "Debate transcript, oldest first:\n" + "\n".join(t.line() for t in transcript)
+    else:
+        body = "Cheaper analysts answered (anonymised):\n" + _votes_block(cheap)
+    if judge is not None:
+        body += "\nA cheaper judge then decided: " + judge.model_dump_json()
     return [
         {"role": "system", "content": template.system},
         {
             "role": "user",
-            "content": context + f"\nEscalated because: {', '.join(reasons)}.\n"
-            "Cheaper analysts answered (anonymised):\n" + votes + "\nGive the final decision.",
+            "content": context
+            + f"\nYou are asked because: {', '.join(reasons)}.\n"
+            + body
+            + "\nGive the final decision.",
         },
     ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -25,34 +25,62 @@ class RunPlan:
     symbols: list[str]
     mode: str
     agent_names: list[str] | None
-    cheap: list[AgentSpec]
+    cheap: list[AgentSpec]  # in debate mode: the debaters
     power: list[AgentSpec]
+    judges: list[AgentSpec] = field(default_factory=list)  # judge_cheap profiles, asked in name order
+    debater_names: list[str] | None = None
+
+
+def _named(
+    by_name: dict[str, tuple[AgentProfile, AgentProfileVersion]], names: list[str], field_name: str
+) -> list[tuple[AgentProfile, AgentProfileVersion]]:
+    """The named profiles, each known and enabled, or one clear InvalidRequestError."""
+    unknown = [a for a in names if a not in by_name]
+    if unknown:
+        known = ", ".join(sorted(by_name)) or "none: run `python -m arena profiles init`"
+        raise InvalidRequestError(f"unknown agent(s): {', '.join(unknown)} (known: {known})", field=field_name)
+    disabled = [a for a in names if not by_name[a][0].enabled]
+    if disabled:
+        raise InvalidRequestError(f"agent(s) disabled: {', '.join(disabled)}", field=field_name)
+    return [by_name[a] for a in dict.fromkeys(names)]
 
 
 def plan_run(
-    *, session: Session, settings: Settings, symbols: list[str], agents: list[str] | None, mode: str
+    *,
+    session: Session,
+    settings: Settings,
+    symbols: list[str],
+    agents: list[str] | None,
+    mode: str,
+    debaters: list[str] | None = None,
 ) -> RunPlan:
     """Raise InvalidRequestError / ConfigurationError with one clear line, or return the plan."""
     if mode not in MODES:
         raise InvalidRequestError(f"mode must be one of {', '.join(MODES)} (got {mode!r})", field="mode")
     clean = normalize_symbols(symbols)
+    if not clean:
+        raise InvalidRequestError("at least one symbol is required", field="symbols")
     if len(clean) > MAX_RUN_SYMBOLS:
         raise InvalidRequestError(f"at most {MAX_RUN_SYMBOLS} symbols per run", field="symbols")
+    if debaters and mode != RunMode.DEBATE:
+        raise InvalidRequestError("debaters only apply to mode=debate", field="debaters")
     profiles = current_profiles(session=session)
     by_name = {p.name: (p, v) for p, v in profiles}
-    if agents:
-        unknown = [a for a in agents if a not in by_name]
-        if unknown:
-            known = ", ".join(sorted(by_name)) or "none: run `python -m arena profiles init`"
-            raise InvalidRequestError(f"unknown agent(s): {', '.join(unknown)} (known: {known})", field="agents")
-        disabled = [a for a in agents if not by_name[a][0].enabled]
-        if disabled:
-            raise InvalidRequestError(f"agent(s) disabled: {', '.join(disabled)}", field="agents")
-        chosen = [by_name[a] for a in dict.fromkeys(agents)]
-    else:
-        chosen = [(p, v) for p, v in profiles if p.enabled]
+    chosen = _named(by_name, agents, "agents") if agents else [(p, v) for p, v in profiles if p.enabled]
     specs = [to_spec(p, v) for p, v in chosen]
     cheap = [s for s in specs if s.mode == ProfileMode.CHEAP_FIRST]
+    if debaters:
+        cheap = [to_spec(p, v) for p, v in _named(by_name, debaters, "debaters")]
+        wrong = [s.name for s in cheap if s.mode != ProfileMode.CHEAP_FIRST]
+        if wrong:
+            raise InvalidRequestError(
+                f"debaters must be cheap_first profiles ({', '.join(wrong)} is not)", field="debaters"
+            )
+    if mode == RunMode.DEBATE and len(cheap) < 2:
+        raise InvalidRequestError(
+            f"a debate needs at least 2 cheap_first debaters (got {len(cheap)})",
+            field="debaters" if debaters else "agents",
+        )
     if not cheap:
         raise InvalidRequestError(
             "no enabled cheap_first agent profile to run (create one, or `python -m arena profiles init`)",
@@ -65,13 +93,27 @@ def plan_run(
     if not settings.broker_configured:
         raise ConfigurationError("market data needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
     power = [s for s in specs if s.mode == ProfileMode.ESCALATION_ONLY]
-    return RunPlan(clean, mode, list(dict.fromkeys(agents)) if agents else None, cheap, power)
+    # a judge whose provider has no key could never answer: it is left out rather than failing the run
+    judges = sorted(
+        (s for s in specs if s.mode == ProfileMode.JUDGE_CHEAP and settings.provider_key(s.provider) is not None),
+        key=lambda s: s.name,
+    )
+    return RunPlan(
+        clean,
+        mode,
+        list(dict.fromkeys(agents)) if agents else None,
+        cheap,
+        power,
+        judges,
+        list(dict.fromkeys(debaters)) if debaters else None,
+    )
 
 
 def to_spec(profile: AgentProfile, version: AgentProfileVersion) -> AgentSpec:
     provider = Provider.OPENAI if version.provider == Provider.OPENAI else Provider.OPENROUTER
     return AgentSpec(
         name=profile.name,
+        profile_id=profile.id,
         version_id=version.id,
         version=version.version,
         provider=provider,

@@ -14,8 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from arena.engine.config.guardrails import GuardrailConfig, load_config
 from arena.engine.config.settings import Settings
 from arena.engine.decide.agents import AgentOutcome, CallIds
-from arena.engine.decide.budgets import budget_checker, power_claimer
+from arena.engine.decide.budgets import DatabaseSpendGuard, power_claimer
 from arena.engine.decide.coordinator import ArenaCoordinator, CoordinatorResult
+from arena.engine.decide.spend import Pricing
+from arena.engine.llm.prices import PriceTable
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState, canonical_json, sha256_hex
 from arena.engine.ports import Broker, Ports
 from arena.engine.runs.request import plan_run
@@ -55,6 +57,7 @@ def start_run(
     mode: str,
     trigger: str,
     enqueue: bool,
+    debaters: list[str] | None = None,
     strategy_id: int | None = None,
     cycle_id: str | None = None,
     requested_by: str = "operator",
@@ -66,7 +69,9 @@ def start_run(
     request error instead of a failed run. Nothing is written while the broker is asked (no lock held).
     """
     with sessions() as session:
-        plan = plan_run(session=session, settings=settings, symbols=symbols, agents=agents, mode=mode)
+        plan = plan_run(
+            session=session, settings=settings, symbols=symbols, agents=agents, mode=mode, debaters=debaters
+        )
     if verify_with is not None:
         for symbol in plan.symbols:
             verify_with.get_asset(symbol)
@@ -78,6 +83,7 @@ def start_run(
             mode=plan.mode,
             symbols=plan.symbols,
             agents=plan.agent_names,
+            debaters=plan.debater_names,
             strategy_id=strategy_id,
             cycle_id=cycle_id,
             execution_mode=settings.execution,
@@ -97,6 +103,7 @@ class _ClaimedRun:
     symbols: list[str]
     mode: str
     agents: list[str] | None
+    debaters: list[str] | None
     config: GuardrailConfig
 
 
@@ -163,6 +170,7 @@ def _claim(sessions: sessionmaker[Session], run_id: str, worker_id: str) -> _Cla
             symbols=run.symbols,
             mode=run.mode,
             agents=run.requested_agents,
+            debaters=run.requested_debaters,
             config=load_config(session=session),
         )
 
@@ -171,20 +179,29 @@ async def _decide(*, sessions: sessionmaker[Session], settings: Settings, ports:
     """Plan again (profiles may have changed), read the market, store the inputs, and let the agents decide."""
     config = run.config
     with sessions() as session:
-        plan = plan_run(session=session, settings=settings, symbols=run.symbols, agents=run.agents, mode=run.mode)
+        plan = plan_run(
+            session=session,
+            settings=settings,
+            symbols=run.symbols,
+            agents=run.agents,
+            mode=run.mode,
+            debaters=run.debaters,
+        )
     snapshot = await asyncio.to_thread(ports.market.snapshot, plan.symbols, vol_threshold_pct=config.vol_threshold_pct)
     portfolio = await asyncio.to_thread(ports.market.portfolio)
     input_hash = _store_inputs(sessions, run.run_id, snapshot, portfolio, plan.symbols)
+    pricing = Pricing(PriceTable.load(settings.price_table_path), Decimal(str(settings.llm_fallback_price_per_mtok)))
     coordinator = ArenaCoordinator(
         gateway=ports.gateway,
         config=config,
-        budget_check=budget_checker(sessions),
+        spend=DatabaseSpendGuard(sessions, config, pricing),
         claim_power_call=power_claimer(sessions, config),
     )
     result = await coordinator.run(
         ids=CallIds(run.trace_id, run.run_id, run.cycle_id, input_hash),
         cheap=plan.cheap,
         power=plan.power,
+        judges=plan.judges,
         snapshot=snapshot,
         portfolio=portfolio,
         universe=plan.symbols,
@@ -285,6 +302,7 @@ def _record_result(sessions: sessionmaker[Session], run_id: str, trace_id: str, 
         confidence=final.confidence,
         rule=final.rule,
         no_trade_reason=final.no_trade_reason,
+        decided_by=final.decided_by,
         trace=result.trace,
         escalated=result.escalated,
         escalation_reasons=result.escalation_reasons,

@@ -24,6 +24,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     run.add_argument("--symbols", required=True, help="comma-separated tickers, e.g. AAPL,MSFT")
     run.add_argument("--agents", help="comma-separated profile names (default: every enabled profile)")
     run.add_argument("--mode", choices=[m.value for m in RunMode], default=RunMode.COMPETITION.value)
+    run.add_argument(
+        "--debaters", help="with --mode debate: comma-separated cheap_first profiles that debate (default: all)"
+    )
     run.add_argument("--enqueue", action="store_true", help="queue for the worker and print the run id at once")
     run.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -57,6 +60,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings, db: Database) -> int:
         symbols=symbols,
         agents=_split(args.agents),
         mode=args.mode,
+        debaters=_split(args.debaters),
         trigger=Trigger.CLI,
         enqueue=args.enqueue,
         requested_by="cli",
@@ -95,6 +99,9 @@ def _print_human(summary: dict[str, Any]) -> None:
         f"run {summary['run_id']} {summary['status']}: {summary['final_action']} "
         f"(escalated={summary['escalated']}, cost=${summary['cost_usd']}, trace {summary['trace_id']})"
     )
+    if summary.get("decided_by"):
+        reason = f": {summary['no_trade_reason']}" if summary.get("no_trade_reason") else ""
+        print(f"  decided by {summary['decided_by']}{reason}")
     if summary.get("error"):
         print(f"  error: {summary['error']}", file=sys.stderr)
     agents = summary.get("agents")

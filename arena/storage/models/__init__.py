@@ -13,7 +13,7 @@ from arena.storage.models.operations import (
 from arena.storage.models.outcomes import DecisionScore, LeaderboardSnapshot
 from arena.storage.models.profiles import AgentProfile, AgentProfileVersion
 from arena.storage.models.runs import AgentDecision, ArenaRun, Consensus, Snapshot
-from arena.storage.models.telemetry import CostTelemetry, PowerCallBudget
+from arena.storage.models.telemetry import CostTelemetry, PowerCallBudget, SpendLedger
 
 __all__ = [
     "AgentDecision",
@@ -35,6 +35,7 @@ __all__ = [
     "RunRequest",
     "SettingsAudit",
     "Snapshot",
+    "SpendLedger",
     "Strategy",
     "WorkerHeartbeat",
     "WorkerLease",

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from arena.kernel.clock import utcnow
 from arena.kernel.ids import new_id
-from arena.kernel.kinds import Action, ExecutionMode, FinalAction, Phase, RunMode, SnapshotKind, Trigger
+from arena.kernel.kinds import Action, DecidedBy, ExecutionMode, FinalAction, Phase, RunMode, SnapshotKind, Trigger
 from arena.kernel.states import AgentStatus, ExecutionOutcome, RunStatus
 from arena.storage.models.base import Base, check_in
 from arena.storage.types import UTCDateTime
@@ -65,6 +65,7 @@ class ArenaRun(Base):
     mode: Mapped[str] = mapped_column(String(16), default=RunMode.COMPETITION)
     symbols: Mapped[list[str]] = mapped_column(JSON)
     requested_agents: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    requested_debaters: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # debate mode only
     market_snapshot_hash: Mapped[str | None] = mapped_column(ForeignKey("ai_snapshots.hash"), nullable=True)
     universe_snapshot_hash: Mapped[str | None] = mapped_column(ForeignKey("ai_snapshots.hash"), nullable=True)
     portfolio_snapshot_hash: Mapped[str | None] = mapped_column(ForeignKey("ai_snapshots.hash"), nullable=True)
@@ -136,6 +137,7 @@ class Consensus(Base):
         CheckConstraint(check_in("final_action", FinalAction), name="final_action"),
         CheckConstraint("confidence IS NULL OR (confidence >= 0 AND confidence <= 1)", name="confidence"),
         CheckConstraint(check_in("outcome", ExecutionOutcome), name="outcome"),
+        CheckConstraint(f"decided_by IS NULL OR {check_in('decided_by', DecidedBy)}", name="decided_by"),
         Index("ix_consensus_created", "created_at"),
     )
 
@@ -150,6 +152,7 @@ class Consensus(Base):
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     rule: Mapped[str] = mapped_column(String(64))
     no_trade_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(24), nullable=True)  # None on runs before 0003
     trace: Mapped[dict[str, Any]] = mapped_column(JSON)
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     escalation_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -61,3 +61,19 @@ class PowerCallBudget(Base):
 
     day: Mapped[str] = mapped_column(String(10), primary_key=True)
     used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SpendLedger(Base):
+    """LLM calls and dollars claimed per UTC day and scope (`global`, `profile:<id>`).
+
+    A call is claimed (count + estimated cost) with one guarded UPDATE before it is made, then settled to its real
+    (or conservatively estimated) cost; racing runs can therefore never overrun a limit.
+    """
+
+    __tablename__ = "ai_spend_ledger"
+    __table_args__ = (CheckConstraint("calls >= 0", name="calls"),)
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    spent_usd: Mapped[Decimal] = mapped_column(Numeric(14, 8), default=Decimal(0))

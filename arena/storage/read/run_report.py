@@ -6,10 +6,12 @@ The types are in run_views.py; this module reads the rows once and builds them.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from arena.kernel.kinds import DecidedBy
 from arena.kernel.states import OrderStatus
 from arena.storage.models import AgentDecision, ArenaRun, Consensus, CostTelemetry, OutcomeLink
 from arena.storage.read.run_views import (
@@ -77,14 +79,31 @@ def _order(links: list[OutcomeLink]) -> OrderRef | None:
     )
 
 
+def _trace(consensus: Consensus | None) -> dict[str, Any]:
+    return consensus.trace if consensus is not None and isinstance(consensus.trace, dict) else {}
+
+
+def _decided_by(consensus: Consensus | None) -> DecidedBy | None:
+    """The column, or (runs recorded before it existed) the trace's `decided_by` when it names a known rule."""
+    if consensus is None:
+        return None
+    value = consensus.decided_by or _trace(consensus).get("decided_by")
+    return DecidedBy(value) if value in set(DecidedBy) else None
+
+
 def _summary(rows: _Rows) -> RunSummary:
     run, consensus = rows.run, rows.consensus
+    trace = _trace(consensus)
     return project(
         RunSummary,
         run,
         run_id=run.id,
         decision_id=consensus.decision_id if consensus else None,
         no_trade_reason=consensus.no_trade_reason if consensus else None,
+        decided_by=_decided_by(consensus),
+        veto=trace.get("veto"),
+        quorum=trace.get("quorum"),
+        judge=trace.get("judge"),
         agents=[_agent_row(d) for d in rows.decisions],
         order=_order(rows.links),
         guardrails=consensus.guardrail_checks if consensus else [],
@@ -106,7 +125,7 @@ def _decision_detail(d: AgentDecision) -> DecisionDetail:
 def _consensus(c: Consensus | None) -> ConsensusView | None:
     if c is None:
         return None
-    return project(ConsensusView, c)
+    return project(ConsensusView, c, decided_by=_decided_by(c))
 
 
 def _link(link: OutcomeLink) -> OutcomeLinkView:
@@ -130,6 +149,7 @@ def run_details(*, session: Session, run_id: str) -> RunDetails | None:
             portfolio=run.portfolio_snapshot_hash,
         ),
         decisions=[_decision_detail(d) for d in rows.decisions],
+        debate=list(_trace(rows.consensus).get("debate", [])),
         consensus=_consensus(rows.consensus),
         llm_calls_detail=run_calls(session=session, run_id=run_id),
         outcome_links=[_link(link) for link in rows.links],

@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from arena.kernel.kinds import Action, CostSource, ExecutionMode, FinalAction, Phase, Purpose, RunMode, Trigger
+from arena.kernel.kinds import (
+    Action,
+    CostSource,
+    DecidedBy,
+    ExecutionMode,
+    FinalAction,
+    Phase,
+    Purpose,
+    RunMode,
+    Trigger,
+)
 from arena.kernel.states import AgentStatus, CallStatus, ExecutionOutcome, OrderStatus, RunStatus
 
 
@@ -55,6 +65,10 @@ class RunSummary:
     final_action: FinalAction | None
     decision_id: str | None
     no_trade_reason: str | None
+    decided_by: DecidedBy | None  # which rule settled the run (None until it has a consensus)
+    veto: dict[str, Any] | None  # {agent, role, flag} when a blocking risk flag ended it
+    quorum: dict[str, Any] | None  # {valid, required}: the valid cheap votes and the quorum
+    judge: dict[str, Any] | None  # the cheap judge's vote, when one was asked and answered
     error: str | None
     agents: list[AgentRow]
     cost_usd: float | None
@@ -118,6 +132,7 @@ class ConsensusView:
     confidence: float | None
     rule: str
     no_trade_reason: str | None
+    decided_by: DecidedBy | None
     trace: dict[str, Any]
     guardrail_checks: list[dict[str, Any]]
 
@@ -174,6 +189,7 @@ class RunDetails(RunSummary):
     started_at: datetime | None
     finished_at: datetime | None
     decisions: list[DecisionDetail]
+    debate: list[dict[str, Any]]  # a debate's transcript, round by round ({round, role, action, argument, …})
     consensus: ConsensusView | None
     llm_calls_detail: list[LlmCallRow]
     outcome_links: list[OutcomeLinkView]

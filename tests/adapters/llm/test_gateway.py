@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from arena.adapters.llm.gateway import LLMGateway, scrub
-from arena.adapters.llm.prices import ModelPrice, PriceTable
 from arena.bootstrap.database import Database
 from arena.engine.config.settings import PROJECT_ROOT, Settings
+from arena.engine.llm.prices import ModelPrice, PriceTable
 from arena.engine.llm.telemetry import DatabaseTelemetrySink
 from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.market.snapshot import canonical_json, sha256_hex
@@ -315,7 +315,7 @@ def test_database_sink_writes_one_row_per_call(server: LLMServer, database: Data
 
 def test_importing_the_gateway_does_not_import_litellm() -> None:
     code = (
-        "import sys; import arena.adapters.llm.gateway, arena.engine.llm.telemetry, arena.adapters.llm.prices; "
+        "import sys; import arena.adapters.llm.gateway, arena.engine.llm.telemetry, arena.engine.llm.prices; "
         "sys.exit(1 if 'litellm' in sys.modules else 0)"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, timeout=60)

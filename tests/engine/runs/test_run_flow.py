@@ -192,7 +192,10 @@ def test_still_invalid_after_repair_abstains_with_errors(db: Database, llm: LLMS
     invalid = next(d for d in decisions if d.profile_name == "cheap_risk_manager")
     assert any("not JSON" in e for e in invalid.validation_errors)
     assert any("after repair" in e and "ZZZZ" in e for e in invalid.validation_errors)
-    assert out["final_action"] == "BUY"  # decided from what remains
+    # one valid vote of the two required: no quorum, so no trade (and no powerful call)
+    assert out["final_action"] == "NO_TRADE" and out["decided_by"] == "no_quorum"
+    assert out["no_trade_reason"] == "no quorum (1 of 2 valid)" and out["quorum"] == {"valid": 1, "required": 2}
+    assert not llm.requests_for(POWER)
 
 
 def test_slow_agent_times_out_without_holding_the_run(db: Database, llm: LLMServer) -> None:
@@ -229,7 +232,7 @@ def test_provider_failure_is_recorded_and_the_run_completes(db: Database, llm: L
     assert out["status"] == "completed"
 
 
-def test_debate_mode_shows_each_agent_the_others_anonymised(db: Database, llm: LLMServer) -> None:
+def test_debate_mode_shows_each_agent_the_others_latest_arguments_with_roles(db: Database, llm: LLMServer) -> None:
     def answer(action: str, conf: float, revised: tuple[str, float]):  # type: ignore[no-untyped-def]
         def fn(body: dict) -> Reply:  # type: ignore[type-arg]
             if len(body["messages"]) > 2:
@@ -246,8 +249,9 @@ def test_debate_mode_shows_each_agent_the_others_anonymised(db: Database, llm: L
     rounds = sorted((a["phase"], a["round"]) for a in out["agents"])
     assert rounds == [("cheap", 1), ("cheap", 1), ("debate", 2), ("debate", 2)]
     second = next(r for r in llm.requests_for(CHEAP_B) if len(r.body["messages"]) > 2)
-    assert "Analyst A" in second.body["messages"][-1]["content"]
-    assert out["final_action"] == "BUY" and out["escalated"] is False
+    assert "[round 1] technical_analyst: BUY AAPL" in second.body["messages"][-1]["content"]
+    assert "risk_manager" not in second.body["messages"][-1]["content"]  # its own argument is not repeated to it
+    assert out["final_action"] == "BUY" and out["escalated"] is False and out["decided_by"] == "cheap_consensus"
 
 
 def test_all_agents_failing_is_no_trade_not_a_crash(db: Database, llm: LLMServer) -> None:
@@ -256,5 +260,5 @@ def test_all_agents_failing_is_no_trade_not_a_crash(db: Database, llm: LLMServer
     add_profiles(db, llm)
     out = run_arena(db, make_settings())
     assert out["status"] == "completed" and out["final_action"] == "NO_TRADE"
-    assert out["no_trade_reason"] == "no agent gave a valid decision"
+    assert out["no_trade_reason"] == "no quorum (0 of 2 valid)" and out["decided_by"] == "no_quorum"
     assert len(llm.requests_for(CHEAP_A)) == 1  # 401 is not retried

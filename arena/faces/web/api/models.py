@@ -44,9 +44,12 @@ class RunRequestBody(Request):
     symbols: list[str] = Field(description=f"1-{MAX_RUN_SYMBOLS} tickers (list or comma-separated string)")
     agents: list[str] | None = Field(default=None, description="profile names; default every enabled profile")
     mode: Annotated[RunMode, inline_enum(RunMode, "Mode")] = RunMode.COMPETITION
+    debaters: list[str] | None = Field(
+        default=None, description="mode=debate only: the cheap_first profiles that debate (default: all of them)"
+    )
 
     _split_symbols = field_validator("symbols", mode="before")(_split)
-    _split_agents = field_validator("agents", mode="before")(_split)
+    _split_agents = field_validator("agents", "debaters", mode="before")(_split)
 
     @field_validator("symbols")
     @classmethod
@@ -59,7 +62,7 @@ class RunRequestBody(Request):
             raise ValueError(f"at most {MAX_RUN_SYMBOLS} symbols per run (got {len(clean)})")
         return clean
 
-    @field_validator("agents")
+    @field_validator("agents", "debaters")
     @classmethod
     def _agents(cls, value: list[str] | None) -> list[str] | None:
         names = list(dict.fromkeys(v.strip() for v in value or [] if v.strip()))

@@ -26,7 +26,10 @@ from arena.storage.session import redact_url
 async def post_profile(request: Request) -> Response:
     ctx = context(request)
     spec = parse(ProfileSpec, await read_json(request))
-    result = await ctx.call(lambda: save_profile(sessions=ctx.database().sessions, spec=spec, actor="api"))
+    settings = ctx.settings()
+    result = await ctx.call(
+        lambda: save_profile(sessions=ctx.database().sessions, spec=spec, actor="api", settings=settings)
+    )
     saved = ProfileSaved(
         name=spec.name,
         profile_id=result.profile_id,

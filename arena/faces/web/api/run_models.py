@@ -39,6 +39,7 @@ class AgentRow(Reply):
     model: str
     role: str
     phase: str
+    round: int
     action: str | None
     confidence: float | None
     valid: bool
@@ -55,6 +56,7 @@ class DecisionDetail(Reply):
     model: str
     role: str
     phase: str
+    round: int
     status: str
     valid: bool
     action: str | None
@@ -117,12 +119,19 @@ class RunDetails(Reply):
     escalated: bool | None
     escalation_reasons: list[str] | None
     no_trade_reason: str | None
+    decided_by: str | None = Field(
+        description="which rule settled the run (cheap_consensus, cheap_judge, escalation, veto, no_quorum, …)"
+    )
+    veto: dict[str, Any] | None = Field(description="{agent, role, flag} when a blocking risk flag ended the run")
+    quorum: dict[str, Any] | None = Field(description="{valid, required}: valid cheap votes and the quorum")
+    judge: dict[str, Any] | None = Field(description="the cheap judge's vote, when one was asked and answered")
     error: str | None
     cost_usd: float | None
     llm_calls: int | None
     latency_ms: int | None
     agents: list[AgentRow]
     decisions: list[DecisionDetail]
+    debate: list[dict[str, Any]] = Field(description="a debate's transcript, oldest round first")
     consensus: dict[str, Any] | None
     llm_calls_detail: list[LlmCall]
     order: dict[str, Any] | None

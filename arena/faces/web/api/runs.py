@@ -54,6 +54,7 @@ async def post_run(request: Request) -> Response:
             symbols=body.symbols,
             agents=body.agents,
             mode=body.mode,
+            debaters=body.debaters,
             trigger=Trigger.API,
             enqueue=True,
             requested_by="api",

@@ -58,6 +58,7 @@ def render(run: str) -> RunStatus | None:
     run_view.render_header(d)
     run_view.render_decision(d)
     run_view.render_agents(d.decisions, versions)
+    run_view.render_debate(d)
     run_view.render_consensus(d.consensus)
     run_view.render_guardrails(d.consensus)
     run_view.render_execution(trail, d.execution_mode)

@@ -42,6 +42,10 @@ def render_form(
         agents = st.multiselect("Agents (empty = every enabled profile)", agent_names, default=default_agents)
         modes = list(RunMode)
         mode = st.radio("Mode", modes, index=modes.index(strategy["mode"]) if strategy else 0, horizontal=True)
+        debaters = st.multiselect(
+            "Debaters (mode debate; empty = every cheap_first agent) — e.g. a bull and a bear profile",
+            agent_names,
+        )
         submitted = st.form_submit_button("Queue run", type="primary")
     if not submitted:
         return None
@@ -56,6 +60,7 @@ def render_form(
             symbols=wanted,
             agents=agents or None,
             mode=mode,
+            debaters=(debaters or None) if mode == RunMode.DEBATE else None,
             trigger=Trigger.MANUAL,
             enqueue=True,
             strategy_id=strategy["id"] if strategy else None,

@@ -16,6 +16,7 @@ from arena.engine.config.profile_service import save_profile, validate_profile
 from arena.engine.config.profiles import ROLES
 from arena.engine.config.settings import Settings
 from arena.engine.decide.prompts import TEMPLATES
+from arena.faces.web.widgets.context import settings as app_settings
 from arena.faces.web.widgets.flash import flash_and_rerun
 from arena.faces.web.widgets.format import change, md_escape, table
 from arena.kernel.errors import InvalidRequestError
@@ -103,7 +104,12 @@ def render_toggles(db: Database, profiles: list[ProfileView], actor: str) -> Non
 def _toggle(db: Database, p: ProfileView, key: str, actor: str) -> None:
     wanted = bool(st.session_state[key])
     try:
-        result = save_profile(sessions=db.sessions, spec=validate_profile(spec_dict(p, enabled=wanted)), actor=actor)
+        result = save_profile(
+            sessions=db.sessions,
+            spec=validate_profile(spec_dict(p, enabled=wanted)),
+            actor=actor,
+            settings=app_settings(),
+        )
     except InvalidRequestError as exc:
         st.error(f"Not saved: {md_escape(exc)}")
         return
@@ -241,7 +247,11 @@ def _save(db: Database, existing: dict[str, ProfileView], editing: bool, actor: 
         lines = "\n".join(f"- {md_escape(line)}" for line in str(exc).split("; "))
         st.error(f"Not saved — fix these fields:\n\n{lines}")
         return
-    result = save_profile(sessions=db.sessions, spec=spec, actor=actor)
+    try:
+        result = save_profile(sessions=db.sessions, spec=spec, actor=actor, settings=app_settings())
+    except InvalidRequestError as exc:
+        st.error(f"Not saved: {md_escape(exc)}")
+        return
     if result.changed:
         flash_and_rerun("success", f"Saved {md_escape(spec.name)} as version {result.version}.")
     flash_and_rerun("info", f"No change: {md_escape(spec.name)} stays at version {result.version}.")

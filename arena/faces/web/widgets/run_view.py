@@ -20,6 +20,7 @@ from arena.faces.web.widgets.format import (
     usd,
     when,
 )
+from arena.faces.web.widgets.run_story import how_decided
 from arena.kernel.kinds import ExecutionMode, FinalAction, Phase
 from arena.kernel.states import AgentStatus
 from arena.storage.read.execution_trail import ExecutionTrail
@@ -39,7 +40,11 @@ STATUS_COLOURS = {
     AgentStatus.ERROR: "red",
 }
 LINK_COLUMNS = ["client_order_id", "broker_order_id", "order_status", "final", "fill_ids", "position_snapshot_ids"]
-PHASE_TITLES = {Phase.CHEAP: "Cheap agents (round 1)", Phase.ESCALATION: "Escalation (powerful models)"}
+PHASE_TITLES = {
+    Phase.CHEAP: "Cheap agents (round 1)",
+    Phase.JUDGE: "Cheap judge",
+    Phase.ESCALATION: "Escalation (powerful models)",
+}
 
 
 def _facts(rows: list[tuple[str, Any]]) -> None:
@@ -102,12 +107,32 @@ def render_decision(d: RunDetails) -> None:
     )
     if c.no_trade_reason:
         st.text(f"NO_TRADE because: {c.no_trade_reason}")
-    st.markdown("**Escalation**")
-    if d.escalation_reasons:
-        state = "escalated to powerful models" if d.escalated else "escalation needed but not performed"
-        st.text(f"{state}; reasons: {', '.join(d.escalation_reasons)}")
-    else:
-        st.text("not escalated: the cheap agents were decisive")
+    st.markdown("**How it was decided**")
+    st.text(
+        how_decided(
+            decided_by=d.decided_by,
+            escalated=d.escalated,
+            reasons=d.escalation_reasons,
+            quorum=d.quorum,
+            veto=d.veto,
+            judge=d.judge,
+        )
+    )
+
+
+def render_debate(d: RunDetails) -> None:
+    """A debate's transcript, round by round: who argued what, with which confidence."""
+    if not d.debate:
+        return
+    st.subheader("Debate transcript")
+    for round_no in sorted({int(t.get("round", 0)) for t in d.debate}):
+        st.markdown(f"**Round {round_no}**")
+        for turn in (t for t in d.debate if int(t.get("round", 0)) == round_no):
+            st.text(
+                f"{turn.get('role')}: {turn.get('action')} {symbols(turn.get('symbols') or [])} "
+                f"(confidence {confidence(turn.get('confidence'))})"
+            )
+            st.text(str(turn.get("argument") or "(no argument)"))
 
 
 def _badge(label: str, colour: str) -> None:
@@ -190,16 +215,19 @@ def render_consensus(c: ConsensusView | None) -> None:
         return
     trace = c.trace or {}
     cheap = trace.get("cheap", {})
+    power_votes = (trace.get("power") or {}).get("votes", [])
     st.text(
         f"decided by: {trace.get('decided_by', DASH)} · cheap rule: {cheap.get('rule', DASH)} · "
         f"weighting: {cheap.get('weighting', DASH)} · winner: {cheap.get('winner', DASH)} · "
         f"disagreement: {confidence(cheap.get('disagreement_rate'))} · "
         f"confidence: {confidence(cheap.get('confidence'))}"
     )
+    judge = trace.get("judge_result") or {}
+    judge_votes = [v for v in judge.get("votes", []) if v.get("agent") == judge.get("judge")]
     votes = [
         {**v, "risk_flags": ", ".join(v.get("risk_flags") or []), "stage": stage}
-        for stage, part in (("cheap", cheap), ("powerful", trace.get("power") or {}))
-        for v in part.get("votes", [])
+        for stage, part in (("cheap", cheap.get("votes", [])), ("judge", judge_votes), ("powerful", power_votes))
+        for v in part
     ]
     if votes:
         st.dataframe(
