@@ -129,7 +129,9 @@ def test_a_judge_breaking_a_tie_counts_as_one_more_vote() -> None:
     assert (r.action, r.rule, r.confidence) == ("BUY", "judge", 0.8)
     assert r.disagreement_rate == pytest.approx(1 / 3)  # 1 of 3 below the 0.34 threshold: agreement follows
     assert reasons(r) == []
-    vetoing = judged(tie, Vote("judge", "judge", decision("BUY", 0.9, flags=["veto"])), blocking_flags=["veto"], quorum=2)
+    vetoing = judged(
+        tie, Vote("judge", "judge", decision("BUY", 0.9, flags=["veto"])), blocking_flags=["veto"], quorum=2
+    )
     assert vetoing.vetoed and vetoing.action is None
 
 

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -17,40 +12,15 @@ from arena.bootstrap.database import Database
 from arena.storage.models import ArenaRun, BrokerOrder, OutcomeLink
 from tests.engine.factories import decision_json
 from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, add_profiles
+from tests.faces.cli.cli_harness import arena, loopback_servers
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.llm_server import LLMServer, Reply
-
-ROOT = Path(__file__).resolve().parents[3]
-CLOSES = [100 + i * 0.5 for i in range(40)]
 
 
 @pytest.fixture
 def servers() -> Iterator[tuple[LLMServer, AlpacaServer]]:
-    with LLMServer() as llm, AlpacaServer() as broker:
-        broker.set_bars("AAPL", CLOSES, end=date.today())
-        broker.set_quote("AAPL", 119.49, 119.51)
-        broker.set_account(100_000, 100_000, 200_000)
-        broker.set_clock(True)
-        broker.set_asset("AAPL", tradable=True, fractionable=True, shortable=True)
-        yield llm, broker
-
-
-def arena(db_url: str, broker: AlpacaServer, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    full_env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("ARENA_", "ALPACA_", "OPENAI_", "OPENROUTER_"))},
-        "DATABASE_URL": db_url,
-        "OPENAI_API_KEY": "sk-openai-test",
-        "OPENROUTER_API_KEY": "sk-or-test",
-        "ALPACA_API_KEY": "key-id",
-        "ALPACA_SECRET_KEY": "secret",
-        "ALPACA_TRADING_URL": broker.url,
-        "ALPACA_DATA_URL": broker.url,
-        "ARENA_EXECUTION": "on",
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "arena", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
-    )
+    with loopback_servers() as both:
+        yield both
 
 
 def run_count(db: Database) -> int:
