@@ -10,6 +10,7 @@ from arena.faces.web.widgets.checklist import render_checklist
 from arena.faces.web.widgets.context import actor, database
 from arena.faces.web.widgets.flash import show_flash
 from arena.faces.web.widgets.profiles import load_profiles
+from arena.kernel.kinds import ProfileMode
 
 st.title("Arena — Guardrails & schedules")
 db = database()
@@ -26,6 +27,8 @@ st.subheader("Trading state")
 guardrails.render_trading_state(db, config, who)
 
 st.subheader("Escalation thresholds and powerful-call cap")
+profiles = load_profiles(db)
+guardrails.render_quorum_warning(config, sum(1 for p in profiles if p.enabled and p.mode == ProfileMode.CHEAP_FIRST))
 guardrails.render_form(db, config, who, key="escalation_form", fields=guardrails.ESCALATION)
 
 st.subheader("Execution risk limits")
@@ -38,7 +41,7 @@ if items:
     strategies.render_switches(db, items, who)
 else:
     st.info("No strategy yet: nothing runs on a schedule until you create and switch one on.")
-strategies.render_form(db, items, [p.name for p in load_profiles(db)], who)
+strategies.render_form(db, items, [p.name for p in profiles], who)
 
 st.subheader("Audit log")
 guardrails.render_audit(db)

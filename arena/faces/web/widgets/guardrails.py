@@ -9,7 +9,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from arena.bootstrap.database import Database
-from arena.engine.config.guardrails import GuardrailConfig, load_config, update_config
+from arena.engine.config.guardrails import GuardrailConfig, load_config, quorum_warning, update_config
 from arena.engine.config.profile_service import field_errors
 from arena.faces.web.widgets.flash import flash_and_rerun
 from arena.faces.web.widgets.format import change, md_escape
@@ -24,6 +24,8 @@ ESCALATION = (
     "vol_threshold_pct",
     "debate_rounds",
     "blocking_risk_flags",
+    "min_valid_votes",
+    "role_weights",
 )
 EXECUTION = (
     "max_order_notional_usd",
@@ -90,12 +92,35 @@ def _field_input(name: str, value: Any) -> Any:
     help_text = info.description
     if isinstance(value, bool):
         return st.checkbox(label, value=value, help=help_text)
+    if isinstance(value, dict):
+        shown = ", ".join(f"{k}={v:g}" for k, v in value.items())
+        raw = st.text_input(label + " (role=weight, comma-separated)", value=shown, help=help_text)
+        return _weights(raw)
     if isinstance(value, list):
         raw = st.text_input(label + " (comma-separated)", value=", ".join(value), help=help_text)
         return [v.strip() for v in raw.split(",") if v.strip()]
     if isinstance(value, int):
         return int(st.number_input(label, value=value, step=1, help=help_text))
     return float(st.number_input(label, value=float(value), step=0.01, format="%.4g", help=help_text))
+
+
+def _weights(raw: str) -> dict[str, Any]:
+    """`risk_manager=2, bull=1.5` → a dict; a value that is not a number is kept so validation names it."""
+    out: dict[str, Any] = {}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        role, _, weight = part.partition("=")
+        try:
+            out[role.strip()] = float(weight)
+        except ValueError:
+            out[role.strip()] = weight.strip()
+    return out
+
+
+def render_quorum_warning(config: GuardrailConfig, cheap_agents: int) -> None:
+    """Say so when the quorum can never be met by the enabled cheap agents (a warning: saving is allowed)."""
+    warning = quorum_warning(config, cheap_agents)
+    if warning is not None:
+        st.warning(warning)
 
 
 def render_form(db: Database, config: GuardrailConfig, actor: str, *, key: str, fields: tuple[str, ...]) -> None:
