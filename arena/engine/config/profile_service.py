@@ -50,7 +50,7 @@ def check_cheap_price(spec: ProfileSpec, settings: Settings) -> None:
     ceiling = settings.cheap_max_price_per_mtok
     if float(highest) > ceiling:
         raise InvalidRequestError(
-            f"model: {spec.provider}/{spec.model} costs ${highest} per 1M tokens, above the cheap ceiling "
+            f"{spec.provider}/{spec.model} costs ${highest} per 1M tokens, above the cheap ceiling "
             f"${ceiling:g} (ARENA_CHEAP_MAX_PRICE_PER_MTOK); a {spec.mode} profile must use a cheaper model "
             "(or make this profile escalation_only)",
             field="model",

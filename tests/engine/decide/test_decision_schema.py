@@ -73,3 +73,12 @@ def test_parsed_fields_are_enum_members_that_serialise_as_before() -> None:
     assert decision is not None
     assert decision.action is Action.BUY and isinstance(decision.sizing.kind, SizingKind)
     assert json.loads(decision.model_dump_json())["action"] == "BUY"
+
+
+def test_the_schema_of_a_run_allows_only_its_universe() -> None:
+    schema = decision_json_schema(["MSFT", "AAPL", "MSFT"])
+    assert schema["properties"]["symbols"]["items"] == {"type": "string", "enum": ["AAPL", "MSFT"]}
+    assert "enum" not in json.dumps(decision_json_schema()["properties"]["symbols"])  # the generic one is unchanged
+    # and our own validation still refuses a ticker outside it, whatever the provider did
+    decision, errors = parse_decision(decision_json("BUY", 0.8, symbol="AAPL_AAPL_B"), universe=["AAPL"])
+    assert decision is None and any("AAPL_AAPL_B" in e for e in errors)

@@ -95,6 +95,9 @@ def test_analyst_buy_against_a_confident_risk_manager_sell_escalates_on_disagree
     assert out["decided_by"] == "escalation" and out["final_action"] == "BUY"
     assert len(orders_sent(broker)) == 1  # the powerful answer passed every guardrail
     assert consensus(database, out["run_id"]).decided_by == "escalation"
+    # the schema sent with the strict request names only the run's universe
+    sent = llm.requests_for(CHEAP_A)[0].body["response_format"]["json_schema"]["schema"]
+    assert sent["properties"]["symbols"]["items"]["enum"] == ["AAPL"]
 
 
 def test_a_veto_flag_ends_in_no_trade_without_a_powerful_call(

@@ -105,3 +105,20 @@ def test_every_invalid_field_is_reported_at_once(client: CheckedClient, database
     assert response.status_code == 422
     assert {"role", "temperature", "max_tokens"} <= set(response.json()["fields"])
     assert _counts(database) == (0, 0)
+
+
+def test_a_cheap_profile_above_the_price_ceiling_is_422_on_model(client: CheckedClient, database: Database) -> None:
+    pricey = SPEC | {"provider": "openrouter", "model": "anthropic/claude-opus-4"}  # $75 per 1M output tokens
+    response = client.post("/profiles", json=pricey, headers=AUTH)
+    assert response.status_code == 422, response.text
+    assert "cheap ceiling" in response.json()["fields"]["model"]
+    assert _counts(database) == (0, 0)
+    as_judge = pricey | {"mode": "escalation_only", "role": "judge", "prompt_template_id": "judge"}
+    assert client.post("/profiles", json=as_judge, headers=AUTH).status_code == 201
+
+
+def test_a_judge_cheap_profile_needs_the_judge_role(client: CheckedClient, database: Database) -> None:
+    response = client.post("/profiles", json=SPEC | {"mode": "judge_cheap"}, headers=AUTH)
+    assert response.status_code == 422 and "judge role" in response.text
+    judge = SPEC | {"name": "cheap_referee", "mode": "judge_cheap", "role": "judge", "prompt_template_id": "judge"}
+    assert client.post("/profiles", json=judge, headers=AUTH).status_code == 201

@@ -22,9 +22,8 @@ def profiles(database: Database) -> Database:
 
 
 def test_a_valid_request_is_queued_for_the_worker(client: CheckedClient, profiles: Database) -> None:
-    response = client.post(
-        "/run", json={"symbols": ["aapl", " msft ", "AAPL"], "agents": ["cheap_a"], "mode": "debate"}, headers=AUTH
-    )
+    request = {"symbols": ["aapl", " msft ", "AAPL"], "agents": ["cheap_a", "judge"], "mode": "debate"}
+    response = client.post("/run", json=request | {"debaters": "cheap_a, cheap_b"}, headers=AUTH)
     assert response.status_code == 202, response.text
     body = response.json()
     assert body["status"] == "queued" and len(body["run_id"]) == 32 and body["trace_id"]
@@ -33,7 +32,8 @@ def test_a_valid_request_is_queued_for_the_worker(client: CheckedClient, profile
         run = session.get(ArenaRun, body["run_id"])
         assert run is not None
         assert (run.trigger, run.status, run.mode, run.symbols) == ("api", "queued", "debate", ["AAPL", "MSFT"])
-        assert run.requested_agents == ["cheap_a"] and run.trace_id == body["trace_id"]
+        assert run.requested_agents == ["cheap_a", "judge"] and run.trace_id == body["trace_id"]
+        assert run.requested_debaters == ["cheap_a", "cheap_b"]
         request = session.query(RunRequest).filter_by(run_id=run.id).one()
         assert (request.state, request.requested_by) == ("queued", "api")
     assert counts(profiles) == (1, 1)
@@ -63,6 +63,20 @@ INVALID: list[tuple[str, Any, str, str]] = [
     ("agents no cheap one", {"symbols": ["AAPL"], "agents": ["judge"]}, "agents", "no enabled cheap_first"),
     ("agents wrong type", {"symbols": ["AAPL"], "agents": {"a": 1}}, "agents", "valid list"),
     ("mode unknown", {"symbols": ["AAPL"], "mode": "solo"}, "mode", "competition"),
+    ("debaters outside a debate", {"symbols": ["AAPL"], "debaters": ["cheap_a", "cheap_b"]}, "debaters", "mode=debate"),
+    ("a debate of one", {"symbols": ["AAPL"], "mode": "debate", "debaters": ["cheap_a"]}, "debaters", "at least 2"),
+    (
+        "a debater not cheap",
+        {"symbols": ["AAPL"], "mode": "debate", "debaters": ["cheap_a", "judge"]},
+        "debaters",
+        "cheap_first",
+    ),
+    (
+        "debaters unknown",
+        {"symbols": ["AAPL"], "mode": "debate", "debaters": ["cheap_a", "ghost"]},
+        "debaters",
+        "unknown agent",
+    ),
     ("mode wrong type", {"symbols": ["AAPL"], "mode": 3}, "mode", "competition"),
     ("unknown field", {"symbols": ["AAPL"], "dry_run": True}, "dry_run", "extra inputs"),
     ("body a list", ["AAPL"], "body", "json object"),

@@ -163,6 +163,9 @@ def test_run_details_carry_everything_the_run_details_page_shows(
     assert {c["model"] for c in calls} == {CHEAP_A, CHEAP_B}
     assert all(c["latency_ms"] is not None and c["cost_usd"] is not None for c in calls)
     assert run["consensus"]["decision_id"] == decision_id and run["consensus"]["trace"]
+    assert run["decided_by"] == "cheap_consensus" and run["consensus"]["decided_by"] == "cheap_consensus"
+    assert run["quorum"] == {"valid": 2, "required": 2} and run["veto"] is None and run["judge"] is None
+    assert run["debate"] == [] and {a["round"] for a in run["agents"]} == {1}
     assert run["order"] == {"client_order_id": "arena-c1", "broker_order_id": "brk-1", "status": "filled"}
     (link,) = run["outcome_links"]
     assert (link["client_order_id"], link["broker_order_id"], link["final"]) == ("arena-c1", "brk-1", True)

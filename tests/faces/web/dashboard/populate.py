@@ -89,7 +89,7 @@ def add_profiles(db: Database, llm: LLMServer, *, timeout_s: float = 5.0) -> Non
         ),
     ]
     for spec in specs:
-        save_profile(sessions=db.sessions, spec=spec, actor="populate")
+        save_profile(sessions=db.sessions, spec=spec, actor="populate", settings=make_settings())
 
 
 def add_strategy(db: Database) -> None:

@@ -111,6 +111,21 @@ def test_model_text_is_never_rendered_as_markdown_or_html(app_env: str, database
             assert "<img" not in str(element.value) and "<script" not in str(element.value), (kind, element.value)
 
 
+def test_run_details_says_which_rule_decided(app_env: str, database: Database, llm: LLMServer) -> None:
+    add_profiles(database, llm)
+    llm.on(CHEAP_OPENAI, Reply(decision("BUY", 0.8)))
+    llm.on(CHEAP_OR, Reply(decision("SELL", 0.75, flags=["veto"]), cost=0.0001))
+    vetoed = run_arena(database, make_settings())
+    at = open_page("screens/run_details.py", query={"run": vetoed["run_id"]})
+    shown = texts(at, "text")
+    assert "cheap_risk_manager (risk_manager) raised the blocking flag 'veto'" in shown
+    assert "decisive" not in shown
+    llm.on(CHEAP_OR, Reply(status=503, error_message="down"))
+    lonely = run_arena(database, make_settings())
+    at = open_page("screens/run_details.py", query={"run": lonely["run_id"]})
+    assert "no quorum (1 of 2 required valid cheap votes)" in texts(at, "text")
+
+
 def test_run_details_unknown_run_and_picker(read_only: Shared) -> None:
     populated = read_only.runs
     at = open_page("screens/run_details.py", query={"run": "0" * 32})
