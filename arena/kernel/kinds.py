@@ -67,6 +67,15 @@ class ScheduleKind(StrEnum):
 class Provider(StrEnum):
     OPENAI = "openai"
     OPENROUTER = "openrouter"
+    LOCAL = "local"  # any OpenAI-compatible server (llama.cpp, llama-cpp-python, Ollama, vLLM) at ARENA_LOCAL_API_BASE
+
+
+class OutputMode(StrEnum):
+    """How a model is asked for structured output, strongest first (a rejection falls back one step)."""
+
+    JSON_SCHEMA = "json_schema"  # the provider enforces our (strict-safe) schema
+    JSON_OBJECT = "json_object"  # JSON mode: any JSON object; the schema travels in the prompt
+    PROMPT = "prompt"  # no response_format; the schema in the prompt, one JSON object extracted from the reply
 
 
 class ProfileMode(StrEnum):

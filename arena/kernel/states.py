@@ -68,6 +68,8 @@ class CallStatus(StrEnum):
     OK = "ok"
     ERROR = "error"
     TIMEOUT = "timeout"
+    TRUNCATED = "truncated"  # finish_reason "length" (or a reply over the size cap): never parsed as a decision
+    REFUSED = "refused"  # the model refused (`message.refusal`)
 
 
 class ExecutionOutcome(StrEnum):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import functools
 import logging
 import os
@@ -15,16 +16,19 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from types import ModuleType
 from typing import Any
 
 from arena.adapters.llm.limits import CallLimits
 from arena.engine.config.settings import Settings
+from arena.engine.llm.capabilities import FALLBACK_ORDER, next_mode
 from arena.engine.llm.prices import COST_QUANTUM, PriceTable
+from arena.engine.llm.strict_schema import strict_schema
 from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.market.snapshot import canonical_json, sha256_hex
-from arena.kernel.kinds import CostSource, Provider
+from arena.kernel.kinds import CostSource, OutputMode, Provider
 from arena.kernel.states import CallStatus
 
 log = logging.getLogger(__name__)
@@ -47,6 +51,9 @@ MAX_BACKOFF_S = 8.0
 HARD_TIMEOUT_GRACE_S = 1.0
 ERROR_MESSAGE_MAX = 300
 SCHEMA_NAME = "agent_decision"
+APP_TITLE = "Arena"
+# Words in a 400/422/500 that say the server cannot do the requested structured-output mode.
+OUTPUT_MODE_WORDS = ("response_format", "json_schema", "json schema", "json_object", "structured output", "schema")
 
 _SECRET_PATTERNS = (
     re.compile(r"(?i)bearer\s+\S+"),
@@ -73,8 +80,20 @@ class _Progress:
     retried: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Attempt:
+    """What one HTTP attempt ended with, before it becomes a telemetry row."""
+
+    status: CallStatus
+    error_class: str | None = None
+    error_message: str | None = None
+    http_status: int | None = None
+    retry_after_s: float | None = None
+
+
 class LLMGateway:
-    """Chat completions through litellm with Arena's own bounded retry, cost resolution and telemetry."""
+    """Chat completions through litellm with Arena's own bounded retry, output-mode fallback, cost resolution and
+    telemetry: one row per HTTP request (a retried call is several rows, each with its attempt number)."""
 
     def __init__(
         self,
@@ -93,27 +112,37 @@ class LLMGateway:
         self._sink = sink
         self._sleep = sleep
         self._backoff_base_s = backoff_base_s
+        # a model that rejected a mode is asked with the next one from then on (this process)
+        self._stepped_down: dict[tuple[str, str], OutputMode] = {}
 
     @staticmethod
     def preload() -> None:
         """Pay litellm's import cost up front (worker start) instead of inside the first run."""
         load_litellm()
 
+    def mode_for(self, call: LLMCall) -> OutputMode:
+        """The mode this model is asked with now: the call's, unless the model rejected it earlier."""
+        remembered = self._stepped_down.get((call.provider, call.model))
+        if remembered is not None and FALLBACK_ORDER.index(remembered) > FALLBACK_ORDER.index(call.output_mode):
+            return remembered
+        return call.output_mode
+
     async def call(self, call: LLMCall) -> LLMCallResult:
-        """Make the call (retrying temporary faults), record it through the sink once, and return the result.
+        """Make the call (retrying temporary faults, stepping down a rejected output mode), hand every attempt to
+        the sink, and return the last one.
 
         Cost: the provider's own figure when the reply carries one (OpenRouter's `usage.cost`), else the price
         table, else None with cost_source "unknown" (tokens are kept either way).
         """
-        started = time.monotonic()
-        prompt_hash = sha256_hex(canonical_json(call.messages))
         progress = _Progress()
+        started = time.monotonic()
+        mode = self.mode_for(call)
         try:
-            result = await self._run(call, prompt_hash, started, progress)
+            result = await self._run(call, mode, progress)
         except asyncio.CancelledError:
-            cancelled = _result(
+            cancelled = self._result(
                 call,
-                prompt_hash,
+                mode,
                 started,
                 progress,
                 status=CallStatus.TIMEOUT,  # cancelled by the agent's deadline (or a shutdown): the reply never came
@@ -125,82 +154,135 @@ class LLMGateway:
             except Exception:
                 log.exception("telemetry sink failed for cancelled call (trace %s)", call.trace_id)
             raise
-        self._emit(result)
+        if not result.ok:
+            log.warning(
+                "LLM call failed: run %s, %s/%s, %s after %d attempt(s): %s %s",
+                call.run_id,
+                call.provider,
+                call.model,
+                result.status,
+                result.attempts,
+                result.error_class,
+                result.error_message,
+            )
         return result
 
-    async def _run(self, call: LLMCall, prompt_hash: str, started: float, progress: _Progress) -> LLMCallResult:
+    async def _run(self, call: LLMCall, mode: OutputMode, progress: _Progress) -> LLMCallResult:
         if call.provider not in PROVIDERS:
-            return _result(
-                call,
-                prompt_hash,
-                started,
-                progress,
-                status=CallStatus.ERROR,
-                error_class="UnsupportedProvider",
-                error_message=f"provider {call.provider!r} is not supported",
+            return self._emit(
+                self._result(
+                    call,
+                    mode,
+                    time.monotonic(),
+                    progress,
+                    status=CallStatus.ERROR,
+                    error_class="UnsupportedProvider",
+                    error_message=f"provider {call.provider!r} is not supported",
+                )
             )
         key = self._settings.provider_key(call.provider)
         secret = key.get_secret_value() if key is not None else ""
         if not secret:
-            return _result(
-                call,
-                prompt_hash,
-                started,
-                progress,
-                status=CallStatus.ERROR,
-                error_class="MissingProviderKey",
-                error_message=f"no API key configured for {call.provider}",
+            return self._emit(
+                self._result(
+                    call,
+                    mode,
+                    time.monotonic(),
+                    progress,
+                    status=CallStatus.ERROR,
+                    error_class="MissingProviderKey",
+                    error_message=f"no API key configured for {call.provider}",
+                )
             )
         litellm = load_litellm()
-        request = self._request(call, secret)
-        max_attempts = max(1, call.max_attempts)
         retryable = tuple(getattr(litellm, name) for name in RETRYABLE_CLASSES)
         timeout_classes = (litellm.Timeout, TimeoutError)
-        for attempt in range(1, max_attempts + 1):
-            progress.attempts = attempt
+        max_attempts = max(1, call.max_attempts)
+        note: str | None = None
+        while True:
+            progress.attempts += 1
+            started = time.monotonic()
+            request = self._request(call, secret, mode)
             slot = self._limits.slot(call.provider) if self._limits is not None else contextlib.nullcontext()
             try:
                 async with slot:  # held for the attempt only, never across a backoff sleep
                     response = await asyncio.wait_for(
                         litellm.acompletion(**request), timeout=call.timeout_s + HARD_TIMEOUT_GRACE_S
                     )
-                return self._success(call, prompt_hash, started, progress, response)
             except Exception as exc:
-                if attempt < max_attempts and _is_retryable(exc, retryable):
-                    progress.retried.append(type(exc).__name__)
-                    await self._sleep(self._backoff(attempt))
-                    continue
-                status = CallStatus.TIMEOUT if isinstance(exc, timeout_classes) else CallStatus.ERROR
-                return _result(
-                    call,
-                    prompt_hash,
-                    started,
-                    progress,
-                    status=status,
-                    error_class=type(exc).__name__,
-                    error_message=scrub(str(exc) or type(exc).__name__, secret),
-                )
-        raise AssertionError("unreachable: the loop always returns")  # pragma: no cover
+                failed = _failure(exc, secret, timeout_classes)
+                lower = next_mode(mode)
+                if lower is not None and _rejects_output_mode(failed):
+                    note = (
+                        f"{mode} rejected (HTTP {failed.http_status}): {failed.error_message}; asked again with {lower}"
+                    )
+                    self._emit(self._result(call, mode, started, progress, **_fields(failed), note=note))
+                    self._stepped_down[(call.provider, call.model)] = lower
+                    mode = lower
+                    continue  # a step down is not a retry: it does not use up an attempt
+                retry_in = self._retry_in(failed, exc, retryable, progress.attempts, max_attempts)
+                if retry_in is None:
+                    bound = self._settings.llm_retry_after_max_s
+                    if failed.retry_after_s is not None and failed.retry_after_s > bound:
+                        failed.error_message = (
+                            f"{failed.error_message} (Retry-After {failed.retry_after_s:g} s is longer than the "
+                            f"{bound:g} s Arena waits)"
+                        )
+                    return self._emit(self._result(call, mode, started, progress, **_fields(failed), note=note))
+                self._emit(self._result(call, mode, started, progress, **_fields(failed), note=note))
+                progress.retried.append(failed.error_class or "error")
+                await self._sleep(retry_in)
+                continue
+            return self._emit(self._success(call, mode, started, progress, response, note=note))
 
-    def _request(self, call: LLMCall, secret: str) -> dict[str, Any]:
+    def _retry_in(
+        self,
+        failed: _Attempt,
+        exc: Exception,
+        retryable: tuple[type[BaseException], ...],
+        attempt: int,
+        max_attempts: int,
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None when there is none (attempts used up, not retryable,
+        or the server asks for a longer wait than Arena allows)."""
+        if attempt >= max_attempts or not _is_retryable(exc, retryable):
+            return None
+        if failed.retry_after_s is not None:
+            if failed.retry_after_s > self._settings.llm_retry_after_max_s:
+                return None
+            return max(failed.retry_after_s, self._backoff(attempt))
+        return self._backoff(attempt)
+
+    def _request(self, call: LLMCall, secret: str, mode: OutputMode) -> dict[str, Any]:
+        litellm_provider = "openai" if call.provider == Provider.LOCAL else call.provider
         request: dict[str, Any] = {
-            "model": f"{call.provider}/{call.model}",
-            "messages": [dict(m) for m in call.messages],
+            "model": f"{litellm_provider}/{call.model}",
+            "messages": sent_messages(call, mode),
             "api_key": secret,
             "timeout": call.timeout_s,
             "num_retries": 0,  # the retry policy is ours; litellm's needs tenacity
             "max_retries": 0,  # the OpenAI SDK would otherwise retry twice on its own
             "max_tokens": call.max_tokens,
             "temperature": call.temperature,
-            "response_format": response_format(call),
         }
+        response_format = response_format_for(call, mode)
+        if response_format is not None:
+            request["response_format"] = response_format
+        if call.provider == Provider.OPENROUTER:
+            # usage accounting returns the call's real cost; require_parameters routes only to hosts that honour
+            # the structured-output parameter; the attribution headers name the app (OpenRouter's docs)
+            extra: dict[str, Any] = {"usage": {"include": True}}
+            if response_format is not None:
+                extra["provider"] = {"require_parameters": True}
+            request["extra_body"] = extra
+            request["extra_headers"] = {"HTTP-Referer": self._settings.openrouter_referer, "X-Title": APP_TITLE}
         api_base = call.api_base or self._settings.provider_base(call.provider)
         if api_base:
             request["api_base"] = api_base
         return request
 
     def _success(
-        self, call: LLMCall, prompt_hash: str, started: float, progress: _Progress, response: Any
+        self, call: LLMCall, mode: OutputMode, started: float, progress: _Progress, response: Any, *, note: str | None
     ) -> LLMCallResult:
         choice = response.choices[0]
         usage = getattr(response, "usage", None)
@@ -211,43 +293,142 @@ class LLMGateway:
         if cost is None:
             cost = self._prices.cost(call.provider, call.model, tokens_in, tokens_out)
             source = CostSource.PRICE_TABLE if cost is not None else CostSource.UNKNOWN
-        return _result(
+        finish = getattr(choice, "finish_reason", None)
+        refusal = getattr(choice.message, "refusal", None)
+        content: str | None = choice.message.content or ""
+        status, error_class, error_message = CallStatus.OK, None, None
+        if isinstance(refusal, str) and refusal.strip():
+            status, error_class, error_message = CallStatus.REFUSED, "Refusal", scrub(refusal)
+            content = None
+        elif finish == "length":
+            status, error_class = CallStatus.TRUNCATED, "MaxTokens"
+            error_message = f"the reply stopped at max_tokens ({call.max_tokens})"
+        cap = self._settings.llm_max_reply_bytes
+        raw = (content or "").encode("utf-8")
+        if len(raw) > cap:
+            content = raw[:cap].decode("utf-8", errors="ignore")
+            status, error_class = CallStatus.TRUNCATED, "ReplyTooLarge"
+            error_message = f"reply of {len(raw):,} bytes cut to the {cap:,}-byte cap (ARENA_LLM_MAX_REPLY_BYTES)"
+        return self._result(
             call,
-            prompt_hash,
+            mode,
             started,
             progress,
-            status=CallStatus.OK,
-            content=choice.message.content or "",
+            status=status,
+            content=content,
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             cost_usd=cost,
             cost_source=source,
-            finish_reason=getattr(choice, "finish_reason", None),
+            error_class=error_class,
+            error_message=error_message,
+            finish_reason=finish,
+            note=note,
         )
 
-    def _emit(self, result: LLMCallResult) -> None:
+    def _result(
+        self,
+        call: LLMCall,
+        mode: OutputMode,
+        started: float,
+        progress: _Progress,
+        *,
+        status: CallStatus,
+        note: str | None = None,
+        **values: Any,
+    ) -> LLMCallResult:
+        extra: dict[str, Any] = {"retried": list(progress.retried)} if progress.retried else {}
+        if note:
+            extra["note"] = note
+        messages = sent_messages(call, mode)
+        return LLMCallResult(
+            call=call,
+            status=status,
+            prompt_hash=sha256_hex(canonical_json(messages)),
+            latency_ms=int((time.monotonic() - started) * 1000),
+            attempts=progress.attempts,
+            output_mode=mode,
+            sent_messages=messages,
+            extra=extra,
+            **values,
+        )
+
+    def _emit(self, result: LLMCallResult) -> LLMCallResult:
         try:
             self._sink(result)
         except Exception:
             log.exception("telemetry sink failed (trace %s)", result.call.trace_id)
             raise
+        return result
 
     def _backoff(self, attempt: int) -> float:
         return float(min(MAX_BACKOFF_S, self._backoff_base_s * 2 ** (attempt - 1)))
 
 
-def response_format(call: LLMCall) -> dict[str, Any]:
-    """The strict JSON-schema mode for OpenAI when a schema is given; plain JSON mode otherwise.
+def sent_messages(call: LLMCall, mode: OutputMode) -> list[dict[str, str]]:
+    """The call's messages, with the schema instructions added to the system message unless the provider enforces
+    the schema (json_schema mode). The addition goes at the end of the shared rules, so agents still share it."""
+    messages = [dict(m) for m in call.messages]
+    if mode == OutputMode.JSON_SCHEMA or not call.schema_instructions:
+        return messages
+    if messages and messages[0].get("role") == "system":
+        messages[0]["content"] = messages[0]["content"] + "\n" + call.schema_instructions
+    else:
+        messages.insert(0, {"role": "system", "content": call.schema_instructions})
+    return messages
 
-    OpenRouter fronts many models whose support for json_schema varies, while json_object is near universal;
-    the schema still travels in the prompt and every reply is validated against it afterwards.
-    """
-    if call.response_schema is not None and call.provider == Provider.OPENAI:
+
+def response_format_for(call: LLMCall, mode: OutputMode) -> dict[str, Any] | None:
+    """json_schema (strict, with the strict-safe schema), json_object, or nothing (prompt mode)."""
+    if mode == OutputMode.JSON_SCHEMA and call.response_schema is not None:
         return {
             "type": "json_schema",
-            "json_schema": {"name": SCHEMA_NAME, "schema": call.response_schema, "strict": True},
+            "json_schema": {"name": SCHEMA_NAME, "schema": strict_schema(call.response_schema), "strict": True},
         }
+    if mode == OutputMode.PROMPT:
+        return None
     return {"type": "json_object"}
+
+
+def _failure(exc: Exception, secret: str, timeout_classes: tuple[type[BaseException], ...]) -> _Attempt:
+    status = CallStatus.TIMEOUT if isinstance(exc, timeout_classes) else CallStatus.ERROR
+    http_status = getattr(exc, "status_code", None)
+    return _Attempt(
+        status=status,
+        error_class=type(exc).__name__,
+        error_message=scrub(str(exc) or type(exc).__name__, secret),
+        http_status=http_status if isinstance(http_status, int) else None,
+        retry_after_s=_retry_after(exc),
+    )
+
+
+def _fields(failed: _Attempt) -> dict[str, Any]:
+    return {"status": failed.status, "error_class": failed.error_class, "error_message": failed.error_message}
+
+
+def _rejects_output_mode(failed: _Attempt) -> bool:
+    """A 400/422/500 that names the structured-output request: the server cannot do this mode."""
+    if failed.http_status not in (400, 422, 500) or not failed.error_message:
+        return False
+    text = failed.error_message.lower()
+    return any(word in text for word in OUTPUT_MODE_WORDS)
+
+
+def _retry_after(exc: Exception) -> float | None:
+    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date) on the error's response, if any."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(when.tzinfo or UTC)).total_seconds())
 
 
 def provider_cost(response: Any) -> Decimal | None:
@@ -283,37 +464,3 @@ def _is_retryable(exc: Exception, retryable: tuple[type[BaseException], ...]) ->
 
 def _int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _result(
-    call: LLMCall,
-    prompt_hash: str,
-    started: float,
-    progress: _Progress,
-    *,
-    status: CallStatus,
-    content: str | None = None,
-    tokens_in: int | None = None,
-    tokens_out: int | None = None,
-    cost_usd: Decimal | None = None,
-    cost_source: CostSource = CostSource.UNKNOWN,
-    error_class: str | None = None,
-    error_message: str | None = None,
-    finish_reason: str | None = None,
-) -> LLMCallResult:
-    return LLMCallResult(
-        call=call,
-        status=status,
-        prompt_hash=prompt_hash,
-        latency_ms=int((time.monotonic() - started) * 1000),
-        attempts=progress.attempts,
-        content=content,
-        tokens_in=tokens_in,
-        tokens_out=tokens_out,
-        cost_usd=cost_usd,
-        cost_source=cost_source,
-        error_class=error_class,
-        error_message=error_message,
-        finish_reason=finish_reason,
-        extra={"retried": list(progress.retried)} if progress.retried else {},
-    )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from arena.engine.config.settings import Settings
 from arena.engine.decide.prompts import TEMPLATES
 from arena.engine.enum_schema import inline_enum
-from arena.kernel.kinds import ProfileMode, Provider, Role, ToolPolicy
+from arena.kernel.kinds import OutputMode, ProfileMode, Provider, Role, ToolPolicy
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 ROLES = tuple(Role)
@@ -36,6 +36,15 @@ class ProfileSpec(BaseModel):
     daily_budget_usd: float | None = Field(default=None, ge=0)
     daily_call_limit: int | None = Field(default=None, ge=0)
     timeout_s: float = Field(default=30.0, gt=0, le=600)
+    output_mode: Annotated[
+        OutputMode | None,
+        WithJsonSchema(
+            {
+                "anyOf": [{"enum": [m.value for m in OutputMode], "type": "string"}, {"type": "null"}],
+                "title": "Output Mode",
+            }
+        ),
+    ] = Field(default=None, description="structured-output mode; empty: from the capability table")
 
     @field_validator("name")
     @classmethod

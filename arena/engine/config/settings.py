@@ -12,6 +12,7 @@ from arena.kernel.errors import ConfigurationError
 from arena.kernel.kinds import ExecutionMode, Provider
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
+LOCAL_PLACEHOLDER_KEY = "not-needed"  # what a local OpenAI-compatible server is sent without ARENA_LOCAL_API_KEY
 
 
 class Settings(BaseSettings):
@@ -27,6 +28,9 @@ class Settings(BaseSettings):
     openrouter_api_base: str | None = Field(default=None, alias="OPENROUTER_API_BASE")
     openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
     openai_api_base: str | None = Field(default=None, alias="OPENAI_API_BASE")
+    # any OpenAI-compatible server (llama.cpp llama-server, llama-cpp-python, Ollama, vLLM): no key required
+    local_api_base: str | None = Field(default=None, alias="ARENA_LOCAL_API_BASE")
+    local_api_key: SecretStr | None = Field(default=None, alias="ARENA_LOCAL_API_KEY")
 
     alpaca_api_key: SecretStr | None = Field(default=None, alias="ALPACA_API_KEY")
     alpaca_secret_key: SecretStr | None = Field(default=None, alias="ALPACA_SECRET_KEY")
@@ -59,6 +63,12 @@ class Settings(BaseSettings):
     # spend control (docs/ARCHITECTURE.md "Spend"): what an unpriced call is charged, and what "cheap" may cost
     llm_fallback_price_per_mtok: float = Field(default=15.0, alias="ARENA_LLM_FALLBACK_PRICE_PER_MTOK", gt=0)
     cheap_max_price_per_mtok: float = Field(default=5.0, alias="ARENA_CHEAP_MAX_PRICE_PER_MTOK", gt=0)
+    capability_table_path: Path = Field(
+        default=PROJECT_ROOT / "arena" / "adapters" / "llm" / "capabilities.json", alias="ARENA_CAPABILITY_TABLE"
+    )
+    llm_max_reply_bytes: int = Field(default=65_536, alias="ARENA_LLM_MAX_REPLY_BYTES", ge=1_024, le=4_194_304)
+    llm_retry_after_max_s: float = Field(default=10.0, alias="ARENA_LLM_RETRY_AFTER_MAX_S", ge=0, le=120)
+    openrouter_referer: str = Field(default="http://localhost/admin/arena", alias="ARENA_OPENROUTER_REFERER")
     price_table_path: Path = Field(
         default=PROJECT_ROOT / "arena" / "adapters" / "llm" / "prices.json", alias="ARENA_PRICE_TABLE"
     )
@@ -71,6 +81,8 @@ class Settings(BaseSettings):
         "admin_token",
         "openrouter_api_base",
         "openai_api_base",
+        "local_api_base",
+        "local_api_key",
         "alpaca_trading_url",
         "alpaca_data_url",
         mode="before",
@@ -93,17 +105,26 @@ class Settings(BaseSettings):
         return self.execution == ExecutionMode.ON
 
     def provider_key(self, provider: str) -> SecretStr | None:
-        """The API key configured for a provider name, or None."""
+        """The API key configured for a provider name, or None. A local server needs none: it gets
+        ARENA_LOCAL_API_KEY when set, else a placeholder (OpenAI-compatible servers ignore it)."""
         keys: dict[str, SecretStr | None] = {
             Provider.OPENAI: self.openai_api_key,
             Provider.OPENROUTER: self.openrouter_api_key,
+            Provider.LOCAL: self.local_api_key or SecretStr(LOCAL_PLACEHOLDER_KEY),
         }
         return keys.get(provider)
+
+    def provider_configured(self, provider: str) -> bool:
+        """A key for a hosted provider; a base URL for the local one."""
+        if provider == Provider.LOCAL:
+            return self.local_api_base is not None
+        return self.provider_key(provider) is not None
 
     def provider_base(self, provider: str) -> str | None:
         bases: dict[str, str | None] = {
             Provider.OPENAI: self.openai_api_base,
             Provider.OPENROUTER: self.openrouter_api_base,
+            Provider.LOCAL: self.local_api_base,
         }
         return bases.get(provider)
 

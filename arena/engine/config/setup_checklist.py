@@ -26,13 +26,15 @@ def build_checklist(
     """Each item says what is set and, when it is not, the one thing to do about it."""
     now = now or utcnow()
     db_ok = facts is not None
-    providers = [name.value for name in Provider if settings.provider_key(name) is not None]
+    providers = [name.value for name in Provider if settings.provider_configured(name)]
     items = [
         ChecklistItem("Database reachable", db_ok, "check DATABASE_URL" if not db_ok else "schema at newest migration"),
         ChecklistItem(
             "LLM provider key",
             bool(providers),
-            f"set: {', '.join(providers)}" if providers else "set OPENAI_API_KEY and/or OPENROUTER_API_KEY",
+            f"set: {', '.join(providers)}"
+            if providers
+            else "set OPENAI_API_KEY and/or OPENROUTER_API_KEY (or ARENA_LOCAL_API_BASE)",
         ),
         ChecklistItem(
             "Broker configured (Alpaca paper)",

@@ -7,15 +7,16 @@ import time
 from dataclasses import dataclass, field
 
 from arena.engine.decide.decision import AgentDecision, decision_json_schema, parse_decision
-from arena.engine.decide.prompts import render_repair
+from arena.engine.decide.prompts import render_repair, schema_instructions
 from arena.engine.decide.spend import SpendGuard, SpendRefusal, SpendScope
 from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.ports import Gateway
 from arena.kernel.ids import DecisionId, new_id
-from arena.kernel.kinds import Phase, Provider, Purpose
+from arena.kernel.kinds import OutputMode, Phase, Provider, Purpose
 from arena.kernel.states import AgentStatus, CallStatus
 
 COUNTED_AS_VOTES = frozenset({AgentStatus.VALID, AgentStatus.REPAIRED})
+UNPARSEABLE = frozenset({CallStatus.TRUNCATED, CallStatus.REFUSED})
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ class AgentSpec:
     api_base: str | None = None
     daily_budget_usd: float | None = None
     daily_call_limit: int | None = None
+    output_mode: OutputMode = OutputMode.JSON_OBJECT  # the profile's override, else the capability table's
+    tools_supported: bool = False
 
 
 @dataclass
@@ -132,6 +135,10 @@ async def _ask(
         return
     outcome.calls.append(result)
     outcome.prompt_hash = result.prompt_hash
+    if result.status in UNPARSEABLE:  # a cut or refused reply is never parsed or repaired as if it were a decision
+        outcome.status, outcome.raw_output = AgentStatus.INVALID, result.content
+        outcome.error = f"reply {result.status}: {result.error_message}"
+        return
     if not result.ok:
         outcome.status = AgentStatus.TIMEOUT if result.status == CallStatus.TIMEOUT else AgentStatus.ERROR
         outcome.error = f"{result.error_class}: {result.error_message}"
@@ -214,4 +221,6 @@ def _call(
         temperature=agent.temperature,
         timeout_s=agent.timeout_s,
         response_schema=decision_json_schema(universe),
+        output_mode=agent.output_mode,
+        schema_instructions=schema_instructions(universe),
     )

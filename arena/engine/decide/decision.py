@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from arena.engine.enum_schema import inline_enum
 from arena.kernel.kinds import Action, SizingKind, TimeHorizon
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
 
 HORIZON_DAYS: dict[TimeHorizon, int] = {
     TimeHorizon.INTRADAY: 1,
@@ -65,7 +68,7 @@ def parse_decision(text: str | None, *, universe: list[str]) -> tuple[AgentDecis
     """Validate a raw reply; returns the decision or the list of human-readable errors."""
     if text is None or not text.strip():
         return None, ["empty reply"]
-    body = _strip_fences(text)
+    body = extract_json_object(text)
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
@@ -88,13 +91,23 @@ def universe_errors(decision: AgentDecision, universe: list[str]) -> list[str]:
     return errors
 
 
-def _strip_fences(text: str) -> str:
+def extract_json_object(text: str) -> str:
+    """The one JSON object in a reply: the whole text, a fenced ```json block, or the first balanced {...} in
+    prose (models in JSON-only or prompt mode often wrap the object in words). Unchanged text when none parses."""
     body = text.strip()
-    if body.startswith("```"):
-        body = body.split("\n", 1)[1] if "\n" in body else ""
-        if body.rstrip().endswith("```"):
-            body = body.rstrip()[:-3]
-    return body.strip()
+    if body.startswith("{"):
+        return body
+    fence = _FENCE.search(body)
+    if fence is not None:
+        return fence.group(1).strip()
+    decoder = json.JSONDecoder()
+    for start in (i for i, ch in enumerate(body) if ch == "{"):
+        try:
+            _, end = decoder.raw_decode(body, start)
+        except json.JSONDecodeError:
+            continue
+        return body[start:end]
+    return body
 
 
 def _format_error(err: Any) -> str:

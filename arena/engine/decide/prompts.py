@@ -9,15 +9,31 @@ from dataclasses import dataclass
 from arena.engine.decide.decision import AgentDecision, decision_json_schema
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
 
-_SCHEMA = json.dumps(decision_json_schema(), sort_keys=True)
-
-_ANSWER_RULES = (
-    "Answer with ONE JSON object and nothing else, matching this JSON Schema exactly "
-    "(no extra keys, every key present):\n" + _SCHEMA + "\n"
-    "sizing.kind is pct_equity (percent of account equity), notional_usd or shares. "
-    "confidence is your probability in [0, 1] that the action is right over time_horizon. "
-    "Put 'veto' in risk_flags only if the trade must not happen whatever others say."
+# The shared part of every prompt, first (so all agents share a provider-cacheable prefix). The schema itself is
+# not here: the gateway adds `schema_instructions` only when the provider does not enforce the schema.
+ANSWER_RULES = (
+    "You are one of several analysts on a US equities paper-trading desk. Answer with ONE JSON object and "
+    "nothing else: every key present, no extra keys. action is BUY, SELL or HOLD; symbols lists the tickers "
+    "the action is about (only from the run's universe; empty for HOLD). sizing.kind is pct_equity (percent of "
+    "account equity), notional_usd or shares. time_horizon is intraday, 1d, 5d or 20d. confidence is your "
+    "probability in [0, 1] that the action is right over time_horizon. rationale is your reasoning (at most "
+    "4000 characters). Put 'veto' in risk_flags only if the trade must not happen whatever others say."
 )
+
+
+def schema_instructions(universe: list[str] | None = None) -> str:
+    """The JSON Schema in words and compact JSON, for providers that do not enforce it (json_object, prompt)."""
+    schema = _untitled(decision_json_schema(universe))
+    return "The JSON object must match this JSON Schema:\n" + json.dumps(schema, sort_keys=True, separators=(",", ":"))
+
+
+def _untitled(node: object) -> object:
+    """The schema without `title` keys (pydantic's titles repeat the property names)."""
+    if isinstance(node, dict):
+        return {k: _untitled(v) for k, v in node.items() if k != "title" or not isinstance(v, str)}
+    if isinstance(node, list):
+        return [_untitled(v) for v in node]
+    return node
 
 
 @dataclass(frozen=True)
@@ -25,7 +41,7 @@ class PromptTemplate:
     template_id: str
     version: int
     role: str
-    system: str
+    role_text: str  # what this role is asked to do; it follows the shared rules and the market data
 
 
 TEMPLATES: dict[tuple[str, int], PromptTemplate] = {
@@ -35,7 +51,7 @@ TEMPLATES: dict[tuple[str, int], PromptTemplate] = {
         "technical_analyst",
         "You are a disciplined technical analyst for a US equities paper-trading desk. Judge trend "
         "(SMA 10 vs 30), momentum (returns, RSI 14) and volatility (ATR, realised vol). Prefer HOLD "
-        "when signals conflict. " + _ANSWER_RULES,
+        "when signals conflict.",
     ),
     ("risk_manager", 1): PromptTemplate(
         "risk_manager",
@@ -43,7 +59,7 @@ TEMPLATES: dict[tuple[str, int], PromptTemplate] = {
         "risk_manager",
         "You are the risk manager of a US equities paper-trading desk. Your job is to protect capital: "
         "weigh volatility regime, position concentration, buying power and downside. Propose the action "
-        "you consider prudent, size conservatively, and list concrete risk flags. " + _ANSWER_RULES,
+        "you consider prudent, size conservatively, and list concrete risk flags.",
     ),
     ("bull", 1): PromptTemplate(
         "bull",
@@ -53,7 +69,7 @@ TEMPLATES: dict[tuple[str, int], PromptTemplate] = {
         "evidence-based case FOR opening or adding to a long position (BUY), citing concrete numbers from the "
         "snapshot (trend, momentum, volatility, account). Answer the bear's latest points directly. If the data "
         "truly does not support buying, say so and lower your confidence; never invent data. Your rationale is "
-        "your argument. " + _ANSWER_RULES,
+        "your argument.",
     ),
     ("bear", 1): PromptTemplate(
         "bear",
@@ -63,7 +79,7 @@ TEMPLATES: dict[tuple[str, int], PromptTemplate] = {
         "evidence-based case AGAINST buying (SELL to reduce or exit a position, or HOLD), citing concrete numbers "
         "from the snapshot (weak trend, stretched momentum, volatility, concentration). Answer the bull's latest "
         "points directly. If the data truly supports buying, say so and lower your confidence; never invent data. "
-        "Your rationale is your argument. " + _ANSWER_RULES,
+        "Your rationale is your argument.",
     ),
     ("judge", 1): PromptTemplate(
         "judge",
@@ -72,7 +88,7 @@ TEMPLATES: dict[tuple[str, int], PromptTemplate] = {
         "You are the senior portfolio judge. Cheaper analysts disagreed, were unsure, or the trade is "
         "large or the market volatile. Read their anonymised decisions and the data, then give the "
         "final decision. If the evidence does not clearly support a trade, answer HOLD with the "
-        "confidence you really have. " + _ANSWER_RULES,
+        "confidence you really have.",
     ),
 }
 
@@ -81,7 +97,7 @@ REPAIR_TEMPLATE = PromptTemplate(
     1,
     "json_repair",
     "You repair malformed JSON. Rewrite the reply below into ONE JSON object that matches the schema, "
-    "keeping the author's meaning; do not invent a different decision. " + _ANSWER_RULES,
+    "keeping the author's meaning; do not invent a different decision.",
 )
 
 
@@ -117,11 +133,16 @@ def market_context(snapshot: MarketSnapshot, portfolio: PortfolioState, universe
     return "\n".join(lines)
 
 
-def render_agent(template: PromptTemplate, context: str) -> list[dict[str, str]]:
+def _shared(context: str, template: PromptTemplate) -> list[dict[str, str]]:
+    """Shared rules, then the market data, then the role: agents of one run share everything up to the role."""
     return [
-        {"role": "system", "content": template.system},
-        {"role": "user", "content": context + "\nGive your decision."},
+        {"role": "system", "content": ANSWER_RULES},
+        {"role": "user", "content": context + "\n\nYour role: " + template.role_text + "\nGive your decision."},
     ]
+
+
+def render_agent(template: PromptTemplate, context: str) -> list[dict[str, str]]:
+    return _shared(context, template)
 
 
 @dataclass(frozen=True)
@@ -147,8 +168,7 @@ def render_debate(
     """A debate round: the debater sees the others' latest arguments with their roles, then argues again."""
     peers = "\n".join(t.line() for t in others) or "(no other debater answered)"
     return [
-        {"role": "system", "content": template.system},
-        {"role": "user", "content": context + "\nGive your decision."},
+        *_shared(context, template),
         {"role": "assistant", "content": own.model_dump_json()},
         {
             "role": "user",
@@ -182,10 +202,12 @@ def render_judge(
     if judge is not None:
         body += "\nA cheaper judge then decided: " + judge.model_dump_json()
     return [
-        {"role": "system", "content": template.system},
+        {"role": "system", "content": ANSWER_RULES},
         {
             "role": "user",
             "content": context
+            + "\n\nYour role: "
+            + template.role_text
             + f"\nYou are asked because: {', '.join(reasons)}.\n"
             + body
             + "\nGive the final decision.",
@@ -195,7 +217,7 @@ def render_judge(
 
 def render_repair(raw: str, errors: list[str]) -> list[dict[str, str]]:
     return [
-        {"role": "system", "content": REPAIR_TEMPLATE.system},
+        {"role": "system", "content": REPAIR_TEMPLATE.role_text + " " + ANSWER_RULES},
         {
             "role": "user",
             "content": "Validation errors:\n- " + "\n- ".join(errors) + "\nReply to repair:\n" + raw,

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from arena.engine.llm.prices import COST_QUANTUM, PER_TOKENS, ModelPrice, PriceTable
 from arena.engine.llm.types import LLMCall, LLMCallResult
+from arena.kernel.kinds import Provider
 from arena.kernel.states import CallStatus
 
 CHARS_PER_TOKEN_ESTIMATE = 3  # fewer characters per token than the usual ~4: the estimate errs high
@@ -63,8 +64,14 @@ class Pricing:
     fallback_per_mtok: Decimal
 
     def price(self, provider: str, model: str) -> ModelPrice:
+        """The table's price; an unpriced local model is free (it runs on the operator's machine); any other
+        unpriced model costs the fallback price."""
         known = self.table.price(provider, model)
-        return known or ModelPrice(input_per_1m=self.fallback_per_mtok, output_per_1m=self.fallback_per_mtok)
+        if known is not None:
+            return known
+        if provider == Provider.LOCAL:
+            return ModelPrice(input_per_1m=Decimal(0), output_per_1m=Decimal(0))
+        return ModelPrice(input_per_1m=self.fallback_per_mtok, output_per_1m=self.fallback_per_mtok)
 
     def estimate(self, call: LLMCall) -> Decimal:
         """An upper-side estimate before the call: every prompt character / 3 in, max_tokens out."""

@@ -34,7 +34,7 @@ def to_row(result: LLMCallResult) -> CostTelemetry:
         model=call.model,
         prompt_hash=result.prompt_hash,
         input_hash=call.input_hash,
-        messages=[dict(m) for m in call.messages],
+        messages=[dict(m) for m in (result.sent_messages or call.messages)],
         response_text=result.content,
         tokens_in=result.tokens_in,
         tokens_out=result.tokens_out,
@@ -46,4 +46,6 @@ def to_row(result: LLMCallResult) -> CostTelemetry:
         error_class=result.error_class,
         error_message=result.error_message,
         finish_reason=result.finish_reason,
+        output_mode=result.output_mode,
+        note=result.extra.get("note"),
     )

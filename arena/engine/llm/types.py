@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from arena.kernel.kinds import CostSource, Provider, Purpose
+from arena.kernel.kinds import CostSource, OutputMode, Provider, Purpose
 from arena.kernel.states import CallStatus
 
 
@@ -29,12 +29,17 @@ class LLMCall:
     api_base: str | None = None
     input_hash: str | None = None
     response_schema: dict[str, Any] | None = None
+    output_mode: OutputMode = OutputMode.JSON_OBJECT  # how structured output is asked for (the gateway may step down)
+    schema_instructions: str | None = None  # added to the system message when the provider does not enforce the schema
     max_attempts: int = 3
 
 
 @dataclass(frozen=True)
 class LLMCallResult:
-    """Everything ai_cost_telemetry stores about a call; `content` is None unless status is ok."""
+    """Everything ai_cost_telemetry stores about one HTTP attempt of a call; `content` is set for ok and truncated.
+
+    `attempts` is this attempt's number (1, 2, …): the gateway hands the sink one result per request it sent.
+    `extra` says which output mode was used and why a mode was stepped down (`fallback`)."""
 
     call: LLMCall
     status: CallStatus
@@ -49,6 +54,8 @@ class LLMCallResult:
     error_class: str | None = None
     error_message: str | None = None
     finish_reason: str | None = None
+    output_mode: OutputMode | None = None  # the mode this attempt used
+    sent_messages: list[dict[str, str]] | None = None  # as sent (schema instructions added when the mode needed them)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

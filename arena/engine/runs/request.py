@@ -8,9 +8,10 @@ from sqlalchemy.orm import Session
 
 from arena.engine.config.settings import Settings
 from arena.engine.decide.agents import AgentSpec
+from arena.engine.llm.capabilities import CapabilityTable
 from arena.engine.market.symbols import normalize_symbols
 from arena.kernel.errors import ConfigurationError, InvalidRequestError
-from arena.kernel.kinds import ProfileMode, Provider, RunMode
+from arena.kernel.kinds import OutputMode, ProfileMode, Provider, RunMode
 from arena.storage.models import AgentProfile, AgentProfileVersion
 from arena.storage.repositories.profiles import current_profiles
 
@@ -65,12 +66,13 @@ def plan_run(
     if debaters and mode != RunMode.DEBATE:
         raise InvalidRequestError("debaters only apply to mode=debate", field="debaters")
     profiles = current_profiles(session=session)
+    capabilities = CapabilityTable.load(settings.capability_table_path)
     by_name = {p.name: (p, v) for p, v in profiles}
     chosen = _named(by_name, agents, "agents") if agents else [(p, v) for p, v in profiles if p.enabled]
-    specs = [to_spec(p, v) for p, v in chosen]
+    specs = [to_spec(p, v, capabilities) for p, v in chosen]
     cheap = [s for s in specs if s.mode == ProfileMode.CHEAP_FIRST]
     if debaters:
-        cheap = [to_spec(p, v) for p, v in _named(by_name, debaters, "debaters")]
+        cheap = [to_spec(p, v, capabilities) for p, v in _named(by_name, debaters, "debaters")]
         wrong = [s.name for s in cheap if s.mode != ProfileMode.CHEAP_FIRST]
         if wrong:
             raise InvalidRequestError(
@@ -86,16 +88,20 @@ def plan_run(
             "no enabled cheap_first agent profile to run (create one, or `python -m arena profiles init`)",
             field="agents",
         )
-    missing = sorted({s.provider for s in cheap if settings.provider_key(s.provider) is None})
+    missing = sorted({s.provider for s in cheap if not _reachable(s, settings)})
     if missing:
-        names = {Provider.OPENAI: "OPENAI_API_KEY", Provider.OPENROUTER: "OPENROUTER_API_KEY"}
+        names = {
+            Provider.OPENAI: "OPENAI_API_KEY",
+            Provider.OPENROUTER: "OPENROUTER_API_KEY",
+            Provider.LOCAL: "ARENA_LOCAL_API_BASE or the profile's api_base",
+        }
         raise ConfigurationError("no provider configured for " + ", ".join(f"{p} (set {names[p]})" for p in missing))
     if not settings.broker_configured:
         raise ConfigurationError("market data needs ALPACA_API_KEY and ALPACA_SECRET_KEY")
     power = [s for s in specs if s.mode == ProfileMode.ESCALATION_ONLY]
     # a judge whose provider has no key could never answer: it is left out rather than failing the run
     judges = sorted(
-        (s for s in specs if s.mode == ProfileMode.JUDGE_CHEAP and settings.provider_key(s.provider) is not None),
+        (s for s in specs if s.mode == ProfileMode.JUDGE_CHEAP and _reachable(s, settings)),
         key=lambda s: s.name,
     )
     return RunPlan(
@@ -109,8 +115,16 @@ def plan_run(
     )
 
 
-def to_spec(profile: AgentProfile, version: AgentProfileVersion) -> AgentSpec:
-    provider = Provider.OPENAI if version.provider == Provider.OPENAI else Provider.OPENROUTER
+def _reachable(spec: AgentSpec, settings: Settings) -> bool:
+    """A hosted provider needs its key; a local server needs a base URL (the profile's or ARENA_LOCAL_API_BASE)."""
+    if spec.provider == Provider.LOCAL:
+        return spec.api_base is not None or settings.local_api_base is not None
+    return settings.provider_key(spec.provider) is not None
+
+
+def to_spec(profile: AgentProfile, version: AgentProfileVersion, capabilities: CapabilityTable) -> AgentSpec:
+    provider = Provider(version.provider)
+    capability = capabilities.lookup(provider, version.model)
     return AgentSpec(
         name=profile.name,
         profile_id=profile.id,
@@ -128,4 +142,6 @@ def to_spec(profile: AgentProfile, version: AgentProfileVersion) -> AgentSpec:
         api_base=version.api_base,
         daily_budget_usd=float(version.daily_budget_usd) if version.daily_budget_usd is not None else None,
         daily_call_limit=version.daily_call_limit,
+        output_mode=OutputMode(version.output_mode) if version.output_mode else capability.output,
+        tools_supported=capability.tools,
     )

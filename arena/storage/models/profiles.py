@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from arena.kernel.clock import utcnow
-from arena.kernel.kinds import ProfileMode, Provider
+from arena.kernel.kinds import OutputMode, ProfileMode, Provider
 from arena.storage.models.base import Base, check_in
 from arena.storage.types import UTCDateTime
 
@@ -53,6 +53,7 @@ class AgentProfileVersion(Base):
         CheckConstraint("temperature >= 0 AND temperature <= 2", name="temperature"),
         CheckConstraint("max_tokens > 0", name="max_tokens"),
         CheckConstraint("timeout_s > 0", name="timeout"),
+        CheckConstraint(f"output_mode IS NULL OR {check_in('output_mode', OutputMode)}", name="output_mode"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -72,6 +73,7 @@ class AgentProfileVersion(Base):
     daily_budget_usd: Mapped[Decimal | None] = mapped_column(Numeric(12, 4), nullable=True)
     daily_call_limit: Mapped[int | None] = mapped_column(Integer, nullable=True)
     timeout_s: Mapped[float] = mapped_column(Float)
+    output_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)  # None: the capability table decides
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     extra: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(64), default="system")

@@ -50,6 +50,8 @@ class CostTelemetry(Base):
     error_class: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     finish_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    output_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)  # how structured output was asked
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # e.g. a mode stepped down after a rejection
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -153,7 +153,10 @@ class LlmCallRow:
     latency_ms: int
     attempts: int
     error_class: str | None
+    error_message: str | None
     finish_reason: str | None
+    output_mode: str | None  # json_schema | json_object | prompt (None on calls recorded before it was kept)
+    note: str | None  # e.g. "json_schema rejected (HTTP 400): …; asked again with json_object"
     prompt_hash: str
     input_hash: str | None
     agent_decision_id: str | None

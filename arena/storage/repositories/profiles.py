@@ -25,6 +25,7 @@ VERSIONED_FIELDS = (
     "daily_budget_usd",
     "daily_call_limit",
     "timeout_s",
+    "output_mode",
 )
 
 

@@ -23,7 +23,7 @@ from arena.engine.llm.telemetry import DatabaseTelemetrySink
 from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.market.snapshot import canonical_json, sha256_hex
 from arena.kernel.errors import ConfigurationError
-from arena.kernel.kinds import Provider
+from arena.kernel.kinds import OutputMode, Provider
 from arena.storage.models import CostTelemetry
 from tests.support.llm_server import LLMServer, Reply
 
@@ -78,6 +78,8 @@ def make_call(server: LLMServer, provider: Provider = "openai", model: str = CHE
         "timeout_s": 1.0,
         "api_base": server.base_url,
         "max_attempts": 3,
+        # what the shipped capability table says: OpenAI enforces the schema, OpenRouter's llama is JSON mode
+        "output_mode": OutputMode.JSON_SCHEMA if provider == "openai" else OutputMode.JSON_OBJECT,
     }
     fields.update(overrides)
     return LLMCall(**fields)
@@ -89,7 +91,9 @@ def run(
     sink: list[LLMCallResult] = []
     gateway = LLMGateway(cfg or settings(), prices=prices(), sink=sink.append, sleep=sleep or Sleeps())
     result = asyncio.run(gateway.call(call))
-    assert sink == [result], "the sink is called exactly once per call"
+    assert sink[-1] == result, "the last row is the call's result"
+    if result.attempts:  # refused before any HTTP request: one row with attempts 0
+        assert [r.attempts for r in sink] == list(range(1, len(sink) + 1)), "one row per HTTP attempt, numbered"
     return result, sink
 
 
@@ -189,12 +193,12 @@ def test_server_errors_exhaust_the_attempts(server: LLMServer, provider: Provide
 def test_a_hanging_provider_times_out_within_budget(server: LLMServer, provider: Provider, model: str) -> None:
     server.on(model, Reply(content=HOLD, delay_s=5))
     started = time.monotonic()
-    result, _ = run(make_call(server, provider, model, timeout_s=0.5, max_attempts=2), sleep=asyncio.sleep)
+    result, rows = run(make_call(server, provider, model, timeout_s=0.5, max_attempts=2), sleep=asyncio.sleep)
     elapsed = time.monotonic() - started
     assert result.status == "timeout" and result.error_class == "Timeout"
-    assert result.attempts == 2
+    assert result.attempts == 2 and [r.status for r in rows] == ["timeout", "timeout"]
     assert elapsed < 0.5 * 2 + 0.5 + 1.5  # two timeouts, one 0.5 s backoff, margin
-    assert result.latency_ms >= 1000  # latency spans every attempt
+    assert all(r.latency_ms >= 500 for r in rows)  # each row is one attempt's own latency
 
 
 def test_malformed_json_body_is_recorded_as_an_error(server: LLMServer) -> None:
@@ -288,9 +292,7 @@ def test_parallel_calls_overlap_and_replies_can_depend_on_the_request(server: LL
 
 
 def test_database_sink_writes_one_row_per_call(server: LLMServer, database: Database) -> None:
-    server.on(
-        ROUTED, Reply(content=HOLD, prompt_tokens=100, completion_tokens=20, cost=0.00042, finish_reason="length")
-    )
+    server.on(ROUTED, Reply(content=HOLD, prompt_tokens=100, completion_tokens=20, cost=0.00042, finish_reason="stop"))
     server.on(CHEAP, Reply(status=401))
     gateway = LLMGateway(settings(), prices=prices(), sink=DatabaseTelemetrySink(database.sessions))
     ok_call = make_call(server, "openrouter", ROUTED, cycle_id="cycle-1", input_hash="ab" * 32, purpose="judge")
@@ -306,7 +308,8 @@ def test_database_sink_writes_one_row_per_call(server: LLMServer, database: Data
     assert ok.prompt_hash == sha256_hex(canonical_json(MESSAGES)) and ok.messages == MESSAGES
     assert (ok.response_text, ok.tokens_in, ok.tokens_out) == (HOLD, 100, 20)
     assert ok.cost_usd == Decimal("0.00042") and ok.cost_source == "provider"
-    assert (ok.status, ok.attempts, ok.finish_reason, ok.error_class) == ("ok", 1, "length", None)
+    assert (ok.status, ok.attempts, ok.finish_reason, ok.error_class) == ("ok", 1, "stop", None)
+    assert ok.output_mode == "json_object"
     assert ok.latency_ms >= 0 and ok.created_at.tzinfo is not None
     assert (failed.status, failed.error_class, failed.response_text) == ("error", "AuthenticationError", None)
     assert failed.error_message and OPENAI_KEY not in failed.error_message

@@ -80,6 +80,10 @@ class LlmCall(Reply):
     cost_usd: float | None
     cost_source: str | None
     latency_ms: int | None
+    attempts: int | None = None
+    output_mode: str | None = None
+    note: str | None = None
+    error_message: str | None = None
     agent_decision_id: str | None
     created_at: str
 

@@ -272,4 +272,4 @@ def render_history(db: Database, name: str) -> None:
 def render_templates() -> None:
     for (template_id, version), template in sorted(TEMPLATES.items()):
         with st.expander(f"{template_id} @ v{version} — role {template.role}"):
-            st.text(template.system)
+            st.text(template.role_text)

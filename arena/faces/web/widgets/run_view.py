@@ -311,10 +311,19 @@ def render_calls(d: RunDetails) -> None:
             "cost_source",
             "latency_ms",
             "attempts",
+            "output_mode",
             "error_class",
+            "error_message",
             "finish_reason",
+            "note",
             "created_at",
             "prompt_hash",
         ],
         column_config={"cost_usd": st.column_config.NumberColumn(format="$%.6f")},
     )
+    stepped = [c for c in calls if c.note]
+    if stepped:
+        st.warning(
+            "A provider rejected the structured-output mode it was asked with; Arena asked again with a weaker "
+            "mode and keeps using it for that model: " + "; ".join(md_escape(c.note or "") for c in stepped[:3])
+        )

@@ -1,0 +1,360 @@
+"""OpenAI's request rules for chat completions, as a checker the loopback server applies before answering.
+
+What is checked (each a rule api.openai.com enforces with an HTTP 400):
+
+* `response_format.type` is one of `text`, `json_object`, `json_schema`;
+* a `json_schema` format carries `json_schema.name` matching ``^[a-zA-Z0-9_-]{1,64}$``;
+* with `json_schema.strict: true`, the schema keeps to the Structured Outputs subset ("Supported schemas"):
+  the root is `type: "object"` (not a bare `anyOf`); every object has `additionalProperties: false` and lists
+  every key of `properties` in `required` (and nothing else); only these keywords appear: type, properties,
+  required, additionalProperties, items, enum, const, anyOf, $ref, $defs, definitions, description, title,
+  plus string: pattern, format (from `SUPPORTED_FORMATS`); number/integer: minimum, maximum,
+  exclusiveMinimum, exclusiveMaximum, multipleOf; array: minItems, maxItems. Everything else (minLength,
+  maxLength, default, allOf, oneOf, not, uniqueItems, minProperties, patternProperties, examples, …) is
+  "not permitted". `$ref`s must resolve inside the schema; recursion (`"#"` or a `$defs` entry referring to
+  itself) is allowed. Limits: ≤ 10 levels of object nesting, ≤ 5000 properties in all, ≤ 1000 enum values in
+  all, ≤ 15,000 characters of string values in one enum of more than 250 values, ≤ 120,000 characters of
+  property names, definition names, enum and const strings in all;
+* no top-level request argument outside the Chat Completions API (``Unrecognized request argument supplied``).
+
+Message texts: the `'X' is not permitted`, `'required' is required to be supplied …`, `'additionalProperties'
+is required to be supplied and to be false`, `extra required key`, root-type and unrecognized-argument texts
+follow messages OpenAI is publicly recorded as sending. The wording of the limit, `$ref`, format and
+malformed-schema messages is this module's own (the status, type and param are OpenAI's).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+RESPONSE_FORMAT_TYPES = ("json_object", "json_schema", "text")
+
+COMMON_KEYWORDS = frozenset(
+    {
+        "type",
+        "properties",
+        "required",
+        "additionalProperties",
+        "items",
+        "enum",
+        "const",
+        "anyOf",
+        "$ref",
+        "$defs",
+        "definitions",
+        "description",
+        "title",
+    }
+)
+TYPE_KEYWORDS: dict[str, frozenset[str]] = {
+    "string": frozenset({"pattern", "format"}),
+    "number": frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}),
+    "integer": frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"}),
+    "array": frozenset({"minItems", "maxItems"}),
+    "object": frozenset(),
+    "boolean": frozenset(),
+    "null": frozenset(),
+}
+SUPPORTED_FORMATS = frozenset({"date-time", "time", "date", "duration", "email", "hostname", "ipv4", "ipv6", "uuid"})
+
+MAX_NESTING = 10
+MAX_PROPERTIES = 5000
+MAX_ENUM_VALUES = 1000
+LARGE_ENUM = 250
+MAX_LARGE_ENUM_CHARS = 15_000
+MAX_TOTAL_STRING_CHARS = 120_000
+
+
+def _chat_params() -> frozenset[str]:
+    """The Chat Completions request arguments, as openai-python declares them (plus `stream`)."""
+    try:
+        from openai.types.chat.completion_create_params import CompletionCreateParamsBase
+    except ImportError:  # pragma: no cover - openai is a test dependency
+        return frozenset()
+    return frozenset(CompletionCreateParamsBase.__annotations__) | {"stream"}
+
+
+CHAT_PARAMS = _chat_params()
+
+
+@dataclass(frozen=True)
+class RuleViolation:
+    """One broken rule, rendered as OpenAI's error object."""
+
+    message: str
+    param: str | None = "response_format"
+    code: str | None = None
+    type: str = "invalid_request_error"
+    status: int = 400
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+class _Invalid(Exception):
+    pass
+
+
+def check_request(
+    body: dict[str, Any], *, strict_schemas: bool = True, known_params: bool = True, json_word: bool = False
+) -> RuleViolation | None:
+    """The first OpenAI rule the request body breaks, or None.
+
+    `json_word` adds OpenAI's JSON-mode rule: with `response_format: json_object` some message must say "json".
+    """
+    if known_params and CHAT_PARAMS:
+        for key in body:
+            if key not in CHAT_PARAMS:
+                return RuleViolation(f"Unrecognized request argument supplied: {key}", param=None)
+    response_format = body.get("response_format")
+    problem = check_response_format(response_format, strict_schemas=strict_schemas)
+    if problem is not None:
+        return problem
+    wants_json_object = isinstance(response_format, dict) and response_format.get("type") == "json_object"
+    if json_word and wants_json_object and "json" not in _message_text(body.get("messages")).lower():
+        return RuleViolation(
+            "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+            param="messages",
+        )
+    return None
+
+
+def _message_text(messages: object) -> str:
+    parts: list[str] = []
+    for message in messages if isinstance(messages, list) else []:
+        content = message.get("content") if isinstance(message, dict) else None
+        if isinstance(content, str):
+            parts.append(content)
+        elif isinstance(content, list):
+            parts.extend(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+    return "\n".join(parts)
+
+
+def check_response_format(response_format: object, *, strict_schemas: bool = True) -> RuleViolation | None:
+    if response_format is None:
+        return None
+    if not isinstance(response_format, dict):
+        return RuleViolation(
+            f"Invalid type for 'response_format': expected an object, but got {_json_kind(response_format)} instead.",
+            code="invalid_type",
+        )
+    kind = response_format.get("type")
+    if kind not in RESPONSE_FORMAT_TYPES:
+        if kind is None:
+            return RuleViolation(
+                "Missing required parameter: 'response_format.type'.",
+                param="response_format.type",
+                code="missing_required_parameter",
+            )
+        return RuleViolation(
+            f"Invalid value: {kind!r}. Supported values are: 'json_object', 'json_schema', and 'text'.",
+            param="response_format.type",
+            code="invalid_value",
+        )
+    if kind != "json_schema":
+        return None
+    spec = response_format.get("json_schema")
+    if not isinstance(spec, dict):
+        return RuleViolation(
+            "Missing required parameter: 'response_format.json_schema'.",
+            param="response_format.json_schema",
+            code="missing_required_parameter",
+        )
+    name = spec.get("name")
+    if not isinstance(name, str):
+        return RuleViolation(
+            "Missing required parameter: 'response_format.json_schema.name'.",
+            param="response_format.json_schema.name",
+            code="missing_required_parameter",
+        )
+    if len(name) > 64:
+        return RuleViolation(
+            "Invalid 'response_format.json_schema.name': string too long. Expected a string with maximum length 64, "
+            f"but got a string with length {len(name)} instead.",
+            param="response_format.json_schema.name",
+            code="string_above_max_length",
+        )
+    if not SCHEMA_NAME.match(name):
+        return RuleViolation(
+            "Invalid 'response_format.json_schema.name': string does not match pattern. Expected a string that "
+            "matches the pattern '^[a-zA-Z0-9_-]+$'.",
+            param="response_format.json_schema.name",
+            code="invalid_value",
+        )
+    if strict_schemas and spec.get("strict") is True:
+        problem = strict_schema_problem(spec.get("schema"))
+        if problem is not None:
+            return RuleViolation(f"Invalid schema for response_format {name!r}: {problem}")
+    return None
+
+
+def strict_schema_problem(schema: object) -> str | None:
+    """Why a schema falls outside the strict Structured Outputs subset (OpenAI's wording), or None."""
+    try:
+        _StrictChecker(schema).run()
+    except _Invalid as exc:
+        return str(exc)
+    return None
+
+
+def _json_kind(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a decimal", str: "a string", list: "an array"}
+    return names.get(type(value), "null" if value is None else "an object")
+
+
+def _ctx(path: tuple[str | int, ...]) -> str:
+    return f"In context={path!r}, "
+
+
+def _types(schema: dict[str, Any], path: tuple[str | int, ...]) -> list[str]:
+    raw = schema.get("type")
+    if raw is None:
+        return []
+    names = raw if isinstance(raw, list) else [raw]
+    for name in names:
+        if not isinstance(name, str) or name not in TYPE_KEYWORDS:
+            raise _Invalid(f"{_ctx(path)}{name!r} is not a valid type.")
+    return [str(n) for n in names]
+
+
+class _StrictChecker:
+    def __init__(self, root: object) -> None:
+        self.root = root
+        self.properties = 0
+        self.enum_values = 0
+        self.string_chars = 0
+
+    def run(self) -> None:
+        root = self.root
+        if not isinstance(root, dict):
+            raise _Invalid("schema must be a JSON Schema of 'type: \"object\"', got 'type: \"None\"'.")
+        if root.get("type") != "object":
+            raise _Invalid(f"schema must be a JSON Schema of 'type: \"object\"', got 'type: \"{root.get('type')}\"'.")
+        if "anyOf" in root:
+            raise _Invalid(f"{_ctx(())}'anyOf' is not permitted at the root of the schema; the root must be an object.")
+        self.node(root, ())
+        if self.properties > MAX_PROPERTIES:
+            raise _Invalid(
+                f"the schema has {self.properties} object properties; at most {MAX_PROPERTIES} are permitted."
+            )
+        if self.enum_values > MAX_ENUM_VALUES:
+            raise _Invalid(f"the schema has {self.enum_values} enum values; at most {MAX_ENUM_VALUES} are permitted.")
+        if self.string_chars > MAX_TOTAL_STRING_CHARS:
+            raise _Invalid(
+                f"the property names, definition names, enum and const values total {self.string_chars} characters; "
+                f"at most {MAX_TOTAL_STRING_CHARS} are permitted."
+            )
+        depth = self.depth(root, ())
+        if depth > MAX_NESTING:
+            raise _Invalid(f"the schema nests objects {depth} levels deep; at most {MAX_NESTING} levels are permitted.")
+
+    def node(self, schema: object, path: tuple[str | int, ...]) -> None:
+        if not isinstance(schema, dict):
+            raise _Invalid(f"{_ctx(path)}schema must be a JSON object, got {_json_kind(schema)}.")
+        types = _types(schema, path)
+        allowed = COMMON_KEYWORDS.union(*(TYPE_KEYWORDS[t] for t in types))
+        for key in schema:
+            if key not in allowed:
+                raise _Invalid(f"{_ctx(path)}{key!r} is not permitted.")
+        fmt = schema.get("format")
+        if "format" in schema and fmt not in SUPPORTED_FORMATS:
+            raise _Invalid(f"{_ctx(path)}{fmt!r} is not a supported 'format'; supported: {sorted(SUPPORTED_FORMATS)}.")
+
+        for defs_key in ("$defs", "definitions"):
+            defs = schema.get(defs_key)
+            if defs is None:
+                continue
+            if not isinstance(defs, dict):
+                raise _Invalid(f"{_ctx(path)}{defs_key!r} must be an object.")
+            for def_name, definition in defs.items():
+                self.string_chars += len(def_name)
+                self.node(definition, (*path, defs_key, def_name))
+
+        if "object" in types or "properties" in schema:
+            self.object_rules(schema, path)
+
+        if "items" in schema:
+            self.node(schema["items"], (*path, "items"))
+        if "anyOf" in schema:
+            variants = schema["anyOf"]
+            if not isinstance(variants, list) or not variants:
+                raise _Invalid(f"{_ctx(path)}'anyOf' must be a non-empty array.")
+            for i, variant in enumerate(variants):
+                self.node(variant, (*path, "anyOf", i))
+        if "enum" in schema:
+            self.enum_rules(schema["enum"], path)
+        if isinstance(schema.get("const"), str):
+            self.string_chars += len(schema["const"])
+        if "$ref" in schema:
+            self.resolve(schema["$ref"], path)
+
+    def object_rules(self, schema: dict[str, Any], path: tuple[str | int, ...]) -> None:
+        if schema.get("additionalProperties") is not False:
+            raise _Invalid(f"{_ctx(path)}'additionalProperties' is required to be supplied and to be false.")
+        properties = schema.get("properties", {})
+        if not isinstance(properties, dict):
+            raise _Invalid(f"{_ctx(path)}'properties' must be an object.")
+        required = schema.get("required")
+        listed = required if isinstance(required, list) else []
+        for key in properties:
+            if key not in listed:
+                raise _Invalid(
+                    f"{_ctx(path)}'required' is required to be supplied and to be an array including every key in "
+                    f"properties. Missing {key!r}."
+                )
+        for key in listed:
+            if key not in properties:
+                raise _Invalid(f"{_ctx(path)}extra required key {key!r} supplied.")
+        self.properties += len(properties)
+        for key, sub in properties.items():
+            self.string_chars += len(key)
+            self.node(sub, (*path, "properties", key))
+
+    def enum_rules(self, values: object, path: tuple[str | int, ...]) -> None:
+        if not isinstance(values, list) or not values:
+            raise _Invalid(f"{_ctx(path)}'enum' must be a non-empty array.")
+        self.enum_values += len(values)
+        chars = sum(len(v) for v in values if isinstance(v, str))
+        self.string_chars += chars
+        if len(values) > LARGE_ENUM and chars > MAX_LARGE_ENUM_CHARS:
+            raise _Invalid(
+                f"{_ctx(path)}an enum with more than {LARGE_ENUM} values may total at most {MAX_LARGE_ENUM_CHARS} "
+                f"characters; this one totals {chars}."
+            )
+
+    def resolve(self, ref: object, path: tuple[str | int, ...]) -> dict[str, Any]:
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            raise _Invalid(f"{_ctx(path)}'$ref' must be a string pointing inside the schema (starting with '#').")
+        target: object = self.root
+        parts = [p for p in ref[1:].split("/") if p] if ref != "#" else []
+        for part in parts:
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(target, dict) or part not in target:
+                raise _Invalid(f"{_ctx(path)}reference to component {ref!r} which was not found in the schema.")
+            target = target[part]
+        if not isinstance(target, dict):
+            raise _Invalid(f"{_ctx(path)}reference to component {ref!r} which was not found in the schema.")
+        return target
+
+    def depth(self, schema: object, stack: tuple[int, ...]) -> int:
+        """Levels of object nesting below (and including) this schema, following `$ref`s once per cycle."""
+        if not isinstance(schema, dict) or id(schema) in stack:
+            return 0
+        stack = (*stack, id(schema))
+        if "$ref" in schema:
+            return self.depth(self.resolve(schema["$ref"], ()), stack)
+        children: list[object] = []
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            children.extend(properties.values())
+        if "items" in schema:
+            children.append(schema["items"])
+        if isinstance(schema.get("anyOf"), list):
+            children.extend(schema["anyOf"])
+        kind = schema.get("type")
+        is_object = kind == "object" or (isinstance(kind, list) and "object" in kind) or "properties" in schema
+        own = 1 if is_object else 0
+        return own + max((self.depth(c, stack) for c in children), default=0)
