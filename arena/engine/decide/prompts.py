@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from arena.engine.decide.decision import AgentDecision, decision_json_schema
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
@@ -22,18 +22,28 @@ ANSWER_RULES = (
 
 
 def schema_instructions(universe: list[str] | None = None) -> str:
-    """The JSON Schema in words and compact JSON, for providers that do not enforce it (json_object, prompt)."""
-    schema = _untitled(decision_json_schema(universe))
-    return "The JSON object must match this JSON Schema:\n" + json.dumps(schema, sort_keys=True, separators=(",", ":"))
+    """The reply's shape for providers that do not enforce the schema (json_object, prompt): one line generated from
+    the schema (so it cannot drift from it), far shorter than the schema itself. Every reply is still validated
+    against the full model, bounds included."""
+    schema = decision_json_schema(universe)
+    return "Reply shape (alternatives separated by |): " + _shape(schema, schema.get("$defs", {}))
 
 
-def _untitled(node: object) -> object:
-    """The schema without `title` keys (pydantic's titles repeat the property names)."""
-    if isinstance(node, dict):
-        return {k: _untitled(v) for k, v in node.items() if k != "title" or not isinstance(v, str)}
-    if isinstance(node, list):
-        return [_untitled(v) for v in node]
-    return node
+def _shape(node: dict[str, Any], defs: dict[str, Any]) -> str:
+    if "$ref" in node:
+        return _shape(defs[str(node["$ref"]).rsplit("/", 1)[-1]], defs)
+    if "enum" in node:
+        return '"' + "|".join(str(v) for v in node["enum"]) + '"'
+    kind = node.get("type")
+    if kind == "object":
+        fields = ",".join(f'"{k}":{_shape(v, defs)}' for k, v in node.get("properties", {}).items())
+        return "{" + fields + "}"
+    if kind == "array":
+        return "[" + _shape(node.get("items", {}), defs) + ",...]"
+    if kind in ("number", "integer"):
+        low, high = node.get("minimum"), node.get("maximum")
+        return f"<number {low}..{high}>" if low is not None and high is not None else "<number>"
+    return "<text>"
 
 
 @dataclass(frozen=True)
@@ -115,9 +125,10 @@ def market_context(snapshot: MarketSnapshot, portfolio: PortfolioState, universe
     lines.append(f"Market regime: {snapshot.regime} ({snapshot.regime_rule}).")
     for sym in snapshot.symbols:
         ind = sym.indicators.model_dump(exclude_none=True)
+        shown = ", ".join(f"{k} {_num(v)}" for k, v in sorted(ind.items()))
         lines.append(
-            f"{sym.symbol}: last {sym.last_price:.2f}, bid {sym.bid}, ask {sym.ask}, regime {sym.regime}, "
-            f"indicators {json.dumps(ind, sort_keys=True)}"
+            f"{sym.symbol}: last {sym.last_price:.2f}, bid {_num(sym.bid)}, ask {_num(sym.ask)}, regime {sym.regime}; "
+            f"{shown}"
         )
     lines.append(
         f"Account: equity {portfolio.equity:.2f}, cash {portfolio.cash:.2f}, buying power {portfolio.buying_power:.2f}."
@@ -139,6 +150,13 @@ def _shared(context: str, template: PromptTemplate) -> list[dict[str, str]]:
         {"role": "system", "content": ANSWER_RULES},
         {"role": "user", "content": context + "\n\nYour role: " + template.role_text + "\nGive your decision."},
     ]
+
+
+def _num(value: object) -> str:
+    """A number as the prompt shows it: two decimals at most (model-facing; the stored snapshot keeps every digit)."""
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return "n/a" if value is None else str(value)
 
 
 def render_agent(template: PromptTemplate, context: str) -> list[dict[str, str]]:

@@ -25,7 +25,7 @@ from arena.engine.market.snapshot import canonical_json, sha256_hex
 from arena.kernel.errors import ConfigurationError
 from arena.kernel.kinds import OutputMode, Provider
 from arena.storage.models import CostTelemetry
-from tests.support.llm_server import LLMServer, Reply
+from tests.support.llm_server import Behaviour, LLMServer, Reply
 
 OPENAI_KEY = "sk-test-openai-0123456789abcdef"
 OPENROUTER_KEY = "sk-or-v1-test-fedcba9876543210"
@@ -343,3 +343,110 @@ def test_malformed_price_table_is_a_configuration_error(tmp_path: Path, text: st
         PriceTable.load(path)
     with pytest.raises(ConfigurationError, match="not found"):
         PriceTable.load(tmp_path / "missing.json")
+
+
+# --- providers as they really are (issue 13) -------------------------------------------------------------------
+
+
+def test_the_strict_request_carries_only_what_openai_accepts(server: LLMServer) -> None:
+    schema = {"type": "object", "properties": {"why": {"type": "string", "minLength": 1, "maxLength": 9}}}
+    server.on(CHEAP, Reply(content='{"why": "x"}'))
+    result, _ = run(make_call(server, response_schema=schema))
+    assert result.ok  # the loopback server enforces OpenAI's strict subset: the raw schema would be a 400
+    sent = server.requests[0].body["response_format"]["json_schema"]
+    assert sent["strict"] is True and "minLength" not in json.dumps(sent)
+
+
+def test_a_rejected_output_mode_steps_down_once_and_is_remembered(server: LLMServer) -> None:
+    server.behaviour(ROUTED, Behaviour.JSON_MODE_ONLY).on(ROUTED, Reply(content=HOLD, cost=0.0001))
+    rows: list[LLMCallResult] = []
+    gateway = LLMGateway(settings(), prices=prices(), sink=rows.append, sleep=Sleeps())
+    call = make_call(
+        server,
+        "openrouter",
+        ROUTED,
+        response_schema=SCHEMA,
+        output_mode=OutputMode.JSON_SCHEMA,
+        schema_instructions="SCHEMA-HERE",
+    )
+    first = asyncio.run(gateway.call(call))
+    assert first.ok and first.output_mode == "json_object" and first.attempts == 2
+    rejected, accepted = rows
+    assert accepted is first
+    assert (rejected.status, rejected.output_mode) == ("error", "json_schema") and rejected.error_class
+    assert "json_schema rejected (HTTP 400)" in rejected.extra["note"] and "json_object" in rejected.extra["note"]
+    assert [r.status for r in server.requests] == [400, 200]
+    # the step down puts the schema into the prompt, since the provider no longer enforces it
+    assert "SCHEMA-HERE" in server.requests[1].body["messages"][0]["content"]
+    assert "SCHEMA-HERE" not in server.requests[0].body["messages"][0]["content"]
+    # the same model is asked in JSON mode straight away from then on
+    second = asyncio.run(gateway.call(call))
+    assert second.ok and second.attempts == 1 and server.requests[-1].body["response_format"] == {"type": "json_object"}
+
+
+def test_a_local_server_that_refuses_json_schema_falls_back_without_a_key(server: LLMServer) -> None:
+    server.behaviour("qwen2.5-0.5b", Behaviour.LLAMA_CPP_PYTHON).on("qwen2.5-0.5b", Reply(content=HOLD))
+    local = Settings(_env_file=None, ARENA_LOCAL_API_BASE=server.base_url)  # type: ignore[call-arg]
+    call = make_call(
+        server, "local", "qwen2.5-0.5b", api_base=None, response_schema=SCHEMA, output_mode=OutputMode.JSON_SCHEMA
+    )
+    result, rows = run(call, cfg=local)
+    assert result.ok and result.content == HOLD and [r.status for r in server.requests] == [500, 200]
+    assert result.cost_usd is None and result.cost_source == "unknown"  # unpriced: no cost invented
+    assert server.requests[0].headers["authorization"] == "Bearer not-needed"
+    assert rows[0].extra["note"].startswith("json_schema rejected (HTTP 500)")
+
+
+def test_retry_after_is_honoured_and_each_attempt_is_a_row(server: LLMServer) -> None:
+    server.on(CHEAP, Reply(status=429, retry_after=2), Reply(content=HOLD))
+    sleeps = Sleeps()
+    result, rows = run(make_call(server), sleep=sleeps)
+    assert result.ok and sleeps.delays == [2.0]  # the server's 2 s, not the 0.5 s backoff
+    assert [(r.status, r.attempts) for r in rows] == [("error", 1), ("ok", 2)] and len(server.requests) == 2
+    assert rows[0].error_class == "RateLimitError"
+
+
+def test_a_retry_after_beyond_the_bound_is_not_waited_for(server: LLMServer) -> None:
+    server.on(CHEAP, Reply(status=429, retry_after=90))
+    sleeps = Sleeps()
+    result, rows = run(make_call(server), sleep=sleeps)
+    assert result.status == "error" and sleeps.delays == [] and len(rows) == 1
+    assert "Retry-After 90 s is longer than the 10 s Arena waits" in (result.error_message or "")
+
+
+def test_a_refusal_and_a_truncated_reply_are_their_own_statuses(server: LLMServer) -> None:
+    server.on(CHEAP, Reply(refusal="I'm sorry, I can't help with that."))
+    refused, _ = run(make_call(server))
+    assert (refused.status, refused.content, refused.error_class) == ("refused", None, "Refusal")
+    assert "can't help" in (refused.error_message or "")
+    server.on(CHEAP, Reply(content=HOLD * 10, truncate_at=12))
+    cut, _ = run(make_call(server))
+    assert (cut.status, cut.finish_reason, cut.content) == ("truncated", "length", (HOLD * 10)[:12])
+
+
+def test_a_huge_reply_is_cut_to_the_cap(server: LLMServer) -> None:
+    server.on(CHEAP, Reply(content="A" * 5_000_000))
+    result, _ = run(
+        make_call(server), cfg=Settings(OPENAI_API_KEY=OPENAI_KEY, ARENA_LLM_MAX_REPLY_BYTES=65_536, _env_file=None)
+    )
+    assert result.status == "truncated" and result.error_class == "ReplyTooLarge"
+    assert result.content is not None and len(result.content.encode()) == 65_536
+
+
+def test_openrouter_is_asked_for_usage_accounting_routing_and_attribution(server: LLMServer) -> None:
+    server.behaviour(ROUTED, Behaviour.OPENROUTER).on(ROUTED, Reply(content=HOLD, cost=0.00031))
+    result, _ = run(make_call(server, "openrouter", ROUTED))
+    body, headers = server.requests[0].body, server.requests[0].headers
+    assert body["usage"] == {"include": True} and body["provider"] == {"require_parameters": True}
+    assert headers["x-title"] == "Arena" and headers["http-referer"].startswith("http")
+    assert result.cost_usd == Decimal("0.00031") and result.cost_source == "provider"  # returned because asked
+
+
+def test_a_failed_call_is_logged_at_warning_with_run_model_and_status(
+    server: LLMServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.on(CHEAP, Reply(status=401))
+    with caplog.at_level("WARNING", logger="arena.adapters.llm.gateway"):
+        run(make_call(server, run_id="run-42"))
+    line = next(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert "run-42" in line and CHEAP in line and "error" in line and OPENAI_KEY not in line
