@@ -416,8 +416,15 @@ def _rejects_output_mode(failed: _Attempt) -> bool:
 
 def _retry_after(exc: Exception) -> float | None:
     """Seconds from a `Retry-After` header (delta-seconds or an HTTP date) on the error's response, if any."""
-    headers = getattr(getattr(exc, "response", None), "headers", None)
-    value = headers.get("retry-after") if headers is not None else None
+    value = None
+    # the response's own headers (OpenAI path) or litellm's copy of them (OpenRouter path leaves the response bare)
+    for headers in (
+        getattr(getattr(exc, "response", None), "headers", None),
+        getattr(exc, "litellm_response_headers", None),
+    ):
+        if headers is not None and headers.get("retry-after") is not None:
+            value = str(headers.get("retry-after"))
+            break
     if value is None:
         return None
     try:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from arena.kernel.kinds import ProfileMode, Provider
+from arena.kernel.kinds import OutputMode, ProfileMode, Provider
 from arena.storage.read.values import project
 from arena.storage.repositories.profiles import current_profiles, profile_history
 
@@ -34,6 +34,7 @@ class ProfileVersionView:
     daily_budget_usd: float | None
     daily_call_limit: int | None
     timeout_s: float
+    output_mode: OutputMode | None  # None: the capability table decides
 
 
 @dataclass(frozen=True, slots=True)

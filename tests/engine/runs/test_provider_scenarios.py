@@ -135,3 +135,19 @@ def test_refused_truncated_and_huge_replies_are_recorded_and_never_repaired(
         assert stored is not None and f"reply {status}" in " ".join(stored.validation_errors)
         details = run_details(session=s, run_id=out["run_id"])
     assert len(json.dumps(jsonable(asdict(details)))) < 400_000  # GET /runs/{id} stays bounded
+
+
+def test_a_rate_limited_call_waits_for_retry_after_and_every_request_is_a_row(
+    database: Database, llm: LLMServer
+) -> None:
+    llm.behaviour(CHEAP_B, Behaviour.OPENROUTER)
+    llm.on(CHEAP_A, Reply(content=decision_json("BUY", 0.8)))
+    llm.on(CHEAP_B, Reply(status=429, retry_after=1), Reply(content=decision_json("BUY", 0.7), cost=0.0002))
+    add_profiles(database, llm)
+    out = run_arena(database, make_settings())
+    assert out["final_action"] == "BUY" and agent(out, "cheap_risk_manager")["status"] == "valid"
+    first, second = llm.requests_for(CHEAP_B)
+    assert second.started_at - first.finished_at >= 0.95  # the server's Retry-After, not the 0.01 s test backoff
+    rows = calls(database, out["run_id"], CHEAP_B)
+    assert [(r.status, r.attempts) for r in rows] == [("error", 1), ("ok", 2)]
+    assert rows[0].error_class == "RateLimitError" and out["llm_calls"] == 3  # rows equal requests

@@ -134,6 +134,7 @@ class ProfileOut(Reply):
     daily_budget_usd: float | None
     daily_call_limit: int | None
     timeout_s: float
+    output_mode: str | None = None
     created_by: str
     created_at: str
 

@@ -20,7 +20,7 @@ from arena.faces.web.widgets.context import settings as app_settings
 from arena.faces.web.widgets.flash import flash_and_rerun
 from arena.faces.web.widgets.format import change, md_escape, table
 from arena.kernel.errors import InvalidRequestError
-from arena.kernel.kinds import ProfileMode, Provider, Role, ToolPolicy
+from arena.kernel.kinds import OutputMode, ProfileMode, Provider, Role, ToolPolicy
 from arena.storage.read.dashboard import ProfileUsage, audit_log, day_start, profile_usage
 from arena.storage.read.profiles import ProfileView, profile_versions, profile_views
 from arena.storage.repositories.profiles import VERSIONED_FIELDS
@@ -29,6 +29,7 @@ NO_USAGE = ProfileUsage()  # a profile without calls in the period
 NEW = "+ New profile"
 CUSTOM = "custom"
 K = "pf_"  # session-state prefix of the form's widgets
+AUTO = "auto (capability table)"
 DEFAULTS: dict[str, Any] = {
     "name": "",
     "provider": Provider.OPENAI,
@@ -44,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "daily_budget_usd": "",
     "daily_call_limit": "",
     "timeout_s": 30.0,
+    "output_mode": AUTO,
 }
 
 
@@ -163,6 +165,7 @@ def _pick_profile(profiles: dict[str, ProfileView]) -> None:
             "timeout_s": p.timeout_s,
             "daily_budget_usd": "" if p.daily_budget_usd is None else f"{p.daily_budget_usd:g}",
             "daily_call_limit": "" if p.daily_call_limit is None else str(p.daily_call_limit),
+            "output_mode": p.output_mode or AUTO,
         }
     )
 
@@ -205,6 +208,13 @@ def render_form(db: Database, settings: Settings, profiles: list[ProfileView], a
         a.text_input("Daily budget (USD)", key=K + "daily_budget_usd", help="blank = no budget")
         b.text_input("Daily call limit", key=K + "daily_call_limit", help="blank = no limit")
         c.selectbox("Tool policy", list(ToolPolicy), key=K + "tool_policy")
+        a.selectbox(
+            "Output mode",
+            [AUTO, *OutputMode],
+            key=K + "output_mode",
+            help="json_schema: the provider enforces the schema; json_object: JSON mode; prompt: plain text, "
+            "the JSON object is extracted. Auto follows the capability table; a rejected mode steps down by itself.",
+        )
         st.text_input("API base URL (optional)", key=K + "api_base", help="an OpenAI-compatible endpoint")
         st.checkbox("Enabled", key=K + "enabled")
         submitted = st.form_submit_button("Save new version" if editing else "Create profile", type="primary")
@@ -235,6 +245,7 @@ def _save(db: Database, existing: dict[str, ProfileView], editing: bool, actor: 
         "daily_budget_usd": _blank_none(s[K + "daily_budget_usd"]),
         "daily_call_limit": _blank_none(s[K + "daily_call_limit"]),
         "timeout_s": s[K + "timeout_s"],
+        "output_mode": None if s[K + "output_mode"] == AUTO else s[K + "output_mode"],
     }
     if not editing and data["name"] in existing:
         st.error(
