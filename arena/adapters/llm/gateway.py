@@ -53,7 +53,7 @@ ERROR_MESSAGE_MAX = 300
 SCHEMA_NAME = "agent_decision"
 APP_TITLE = "Arena"
 # Words in a 400/422/500 that say the server cannot do the requested structured-output mode.
-OUTPUT_MODE_WORDS = ("response_format", "json_schema", "json schema", "json_object", "structured output", "schema")
+OUTPUT_MODE_WORDS = ("response_format", "json_schema", "json schema", "json_object", "structured output")
 
 _SECRET_PATTERNS = (
     re.compile(r"(?i)bearer\s+\S+"),
@@ -113,7 +113,7 @@ class LLMGateway:
         self._sleep = sleep
         self._backoff_base_s = backoff_base_s
         # a model that rejected a mode is asked with the next one from then on (this process)
-        self._stepped_down: dict[tuple[str, str], OutputMode] = {}
+        self._stepped_down: dict[tuple[str, str, str], OutputMode] = {}
 
     @staticmethod
     def preload() -> None:
@@ -122,10 +122,14 @@ class LLMGateway:
 
     def mode_for(self, call: LLMCall) -> OutputMode:
         """The mode this model is asked with now: the call's, unless the model rejected it earlier."""
-        remembered = self._stepped_down.get((call.provider, call.model))
+        remembered = self._stepped_down.get(self._model_key(call))
         if remembered is not None and FALLBACK_ORDER.index(remembered) > FALLBACK_ORDER.index(call.output_mode):
             return remembered
         return call.output_mode
+
+    def _model_key(self, call: LLMCall) -> tuple[str, str, str]:
+        """A model is one model at one server: two local servers may serve the same model name differently."""
+        return (call.provider, call.model, call.api_base or self._settings.provider_base(call.provider) or "")
 
     async def call(self, call: LLMCall) -> LLMCallResult:
         """Make the call (retrying temporary faults, stepping down a rejected output mode), hand every attempt to
@@ -167,40 +171,43 @@ class LLMGateway:
             )
         return result
 
+    def _refuse(
+        self, call: LLMCall, mode: OutputMode, progress: _Progress, error_class: str, message: str
+    ) -> LLMCallResult:
+        """A call that is not sent at all (no HTTP request): one row with attempts 0."""
+        failed = _Attempt(status=CallStatus.ERROR, error_class=error_class, error_message=message)
+        return self._emit(self._result(call, mode, time.monotonic(), progress, **_fields(failed)))
+
     async def _run(self, call: LLMCall, mode: OutputMode, progress: _Progress) -> LLMCallResult:
         if call.provider not in PROVIDERS:
-            return self._emit(
-                self._result(
-                    call,
-                    mode,
-                    time.monotonic(),
-                    progress,
-                    status=CallStatus.ERROR,
-                    error_class="UnsupportedProvider",
-                    error_message=f"provider {call.provider!r} is not supported",
-                )
+            return self._refuse(
+                call, mode, progress, "UnsupportedProvider", f"provider {call.provider!r} is not supported"
             )
         key = self._settings.provider_key(call.provider)
         secret = key.get_secret_value() if key is not None else ""
         if not secret:
-            return self._emit(
-                self._result(
-                    call,
-                    mode,
-                    time.monotonic(),
-                    progress,
-                    status=CallStatus.ERROR,
-                    error_class="MissingProviderKey",
-                    error_message=f"no API key configured for {call.provider}",
-                )
+            return self._refuse(
+                call, mode, progress, "MissingProviderKey", f"no API key configured for {call.provider}"
+            )
+        if call.provider == Provider.LOCAL and not (call.api_base or self._settings.provider_base(call.provider)):
+            # without a base URL litellm would send the prompt to api.openai.com
+            return self._refuse(
+                call,
+                mode,
+                progress,
+                "MissingApiBase",
+                "a local model needs ARENA_LOCAL_API_BASE or the profile's api_base",
             )
         litellm = load_litellm()
         retryable = tuple(getattr(litellm, name) for name in RETRYABLE_CLASSES)
         timeout_classes = (litellm.Timeout, TimeoutError)
         max_attempts = max(1, call.max_attempts)
         note: str | None = None
+        stepped_down = False
+        tries = 0  # attempts that count against max_attempts (a step down does not)
         while True:
             progress.attempts += 1
+            tries += 1
             started = time.monotonic()
             request = self._request(call, secret, mode)
             slot = self._limits.slot(call.provider) if self._limits is not None else contextlib.nullcontext()
@@ -212,15 +219,16 @@ class LLMGateway:
             except Exception as exc:
                 failed = _failure(exc, secret, timeout_classes)
                 lower = next_mode(mode)
-                if lower is not None and _rejects_output_mode(failed):
+                if lower is not None and not stepped_down and _rejects_output_mode(failed):
                     note = (
                         f"{mode} rejected (HTTP {failed.http_status}): {failed.error_message}; asked again with {lower}"
                     )
                     self._emit(self._result(call, mode, started, progress, **_fields(failed), note=note))
-                    self._stepped_down[(call.provider, call.model)] = lower
-                    mode = lower
-                    continue  # a step down is not a retry: it does not use up an attempt
-                retry_in = self._retry_in(failed, exc, retryable, progress.attempts, max_attempts)
+                    self._stepped_down[self._model_key(call)] = lower
+                    mode, stepped_down, note = lower, True, None
+                    tries -= 1  # a step down is not a retry: it does not use up an attempt
+                    continue
+                retry_in = self._retry_in(failed, exc, retryable, tries, max_attempts)
                 if retry_in is None:
                     bound = self._settings.llm_retry_after_max_s
                     if failed.retry_after_s is not None and failed.retry_after_s > bound:
@@ -366,15 +374,17 @@ class LLMGateway:
 
 
 def sent_messages(call: LLMCall, mode: OutputMode) -> list[dict[str, str]]:
-    """The call's messages, with the schema instructions added to the system message unless the provider enforces
-    the schema (json_schema mode). The addition goes at the end of the shared rules, so agents still share it."""
+    """The call's messages, with the reply's shape added at the end of the last user message unless the provider
+    enforces the schema (json_schema mode): the shared rules and market data in front stay identical for every
+    agent of a run, whatever its mode, so a provider's prompt cache can reuse them."""
     messages = [dict(m) for m in call.messages]
     if mode == OutputMode.JSON_SCHEMA or not call.schema_instructions:
         return messages
-    if messages and messages[0].get("role") == "system":
-        messages[0]["content"] = messages[0]["content"] + "\n" + call.schema_instructions
+    last_user = next((i for i in range(len(messages) - 1, -1, -1) if messages[i].get("role") == "user"), None)
+    if last_user is None:
+        messages.append({"role": "user", "content": call.schema_instructions})
     else:
-        messages.insert(0, {"role": "system", "content": call.schema_instructions})
+        messages[last_user]["content"] = messages[last_user]["content"] + "\n" + call.schema_instructions
     return messages
 
 

@@ -25,7 +25,7 @@ class GuardrailConfig(BaseModel):
     max_power_calls_per_day: int = Field(default=25, ge=0)
     vol_threshold_pct: float = Field(default=40.0, gt=0, description="realised vol at/above which the regime is high")
     debate_rounds: int = Field(default=2, ge=1, le=5, description="rounds of argument before the judge reads them")
-    blocking_risk_flags: list[str] = Field(default_factory=lambda: ["veto"])
+    blocking_risk_flags: list[str] = Field(default_factory=lambda: ["veto"], min_length=1)
     # consensus (docs/ARCHITECTURE.md "How a run decides")
     min_valid_votes: int = Field(default=2, ge=1, le=20, description="valid cheap votes a decision needs (quorum)")
     role_weights: dict[str, float] = Field(
@@ -54,7 +54,10 @@ class GuardrailConfig(BaseModel):
     @field_validator("blocking_risk_flags")
     @classmethod
     def _flags(cls, value: list[str]) -> list[str]:
-        return [f.strip().lower() for f in value if f.strip()]
+        flags = [f.strip().lower() for f in value if f.strip()]
+        if not flags:
+            raise ValueError("at least one blocking flag is needed (vetoes would be switched off)")
+        return flags
 
     def role_weight(self, role: str) -> float:
         return self.role_weights.get(role, 1.0)

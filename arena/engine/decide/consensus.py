@@ -11,8 +11,8 @@ Rules, in order (docs/ARCHITECTURE.md "How a run decides"):
 5. otherwise the best option wins: `unanimous` when nobody dissents, else `weighted_majority`.
 
 Consensus confidence is the winner's score over the total weight (average support, a dissenter counting zero),
-so disagreement lowers it. The disagreement rate is the weighted share of votes whose action differs from the
-winner's action (for a tie: the smallest such share over the tied options).
+so disagreement lowers it. The disagreement rate is the weighted share of votes for another option than the
+winner — BUY AAPL against BUY MSFT is disagreement too (for a tie: the smallest such share over the tied options).
 """
 
 from __future__ import annotations
@@ -124,10 +124,11 @@ def _vote_trace(votes: list[Vote]) -> list[dict[str, Any]]:
     ]
 
 
-def _dissent(votes: list[Vote], action: Action, total_weight: float) -> float:
+def _dissent(votes: list[Vote], option: str, total_weight: float) -> float:
+    """The weighted share of votes for any other option (another action, or the same action on another symbol)."""
     if total_weight <= 0:
         return 1.0
-    return sum(v.weight for v in votes if v.decision.action != action) / total_weight
+    return sum(v.weight for v in votes if option_of(v.decision) != option) / total_weight
 
 
 def decide(votes: list[Vote], *, blocking_flags: list[str], quorum: int = 1) -> ConsensusResult:
@@ -168,13 +169,13 @@ def decide(votes: list[Vote], *, blocking_flags: list[str], quorum: int = 1) -> 
     confidence = top / total if total > 0 else 0.0
     trace.update({"scores": dict(ranked), "confidence": confidence})
     if len(tied) > 1:
-        disagreement = min(_dissent(votes, _action_of(o), total) for o in tied)
+        disagreement = min(_dissent(votes, o, total) for o in tied)
         trace.update({"tied": tied, "disagreement_rate": disagreement})
         return stop(ConsensusRule.TIE, confidence, disagreement)
 
     winner = tied[0]
     winner_action = _action_of(winner)
-    disagreement = _dissent(votes, winner_action, total)
+    disagreement = _dissent(votes, winner, total)
     holds = winner_action == Action.HOLD
     rule = ConsensusRule.UNANIMOUS if disagreement == 0 else ConsensusRule.WEIGHTED_MAJORITY
     trace.update({"winner": winner, "disagreement_rate": disagreement, "rule": rule})
@@ -187,6 +188,23 @@ def decide(votes: list[Vote], *, blocking_flags: list[str], quorum: int = 1) -> 
         disagreement_rate=disagreement,
         rule=rule,
         **base,
+    )
+
+
+def vetoed(result: ConsensusResult, veto: Veto) -> ConsensusResult:
+    """`result` overruled by a blocking flag raised elsewhere in the run (e.g. an earlier debate round)."""
+    trace = {**result.trace, "veto": veto.as_dict(), "rule": ConsensusRule.RISK_VETO}
+    return ConsensusResult(
+        action=None,
+        symbol=None,
+        sizing=None,
+        confidence=0.0,
+        disagreement_rate=1.0,
+        rule=ConsensusRule.RISK_VETO,
+        valid_votes=result.valid_votes,
+        quorum=result.quorum,
+        veto=veto,
+        trace=trace,
     )
 
 
@@ -215,7 +233,7 @@ def judged(votes: list[Vote], judge: Vote, *, blocking_flags: list[str], quorum:
             veto=veto,
             trace=trace,
         )
-    disagreement = _dissent(everyone, d.action, sum(v.weight for v in everyone))
+    disagreement = _dissent(everyone, option_of(d), sum(v.weight for v in everyone))
     holds = d.action == Action.HOLD
     trace.update({"disagreement_rate": disagreement, "confidence": d.confidence, "winner": option_of(d)})
     return ConsensusResult(

@@ -19,14 +19,18 @@ from arena.engine.decide.consensus import (
     FINAL_NO_TRADE_RULES,
     ConsensusResult,
     ConsensusRule,
+    Veto,
     Vote,
     decide,
+    find_veto,
     judged,
     notional_usd,
+    vetoed,
 )
 from arena.engine.decide.decision import AgentDecision, Sizing
 from arena.engine.decide.prompts import (
     DebateTurn,
+    answer_rules,
     get_template,
     market_context,
     render_agent,
@@ -81,6 +85,7 @@ class _Run:
     context: str
     universe: list[str]
     repair_agent: AgentSpec | None
+    rules: str
     outcomes: list[AgentOutcome] = field(default_factory=list)
     transcript: list[DebateTurn] = field(default_factory=list)
     trace: dict[str, Any] = field(default_factory=dict)
@@ -105,11 +110,15 @@ class ArenaCoordinator:
         mode: str,
         judges: list[AgentSpec] | None = None,
     ) -> CoordinatorResult:
-        run = _Run(ids, market_context(snapshot, portfolio, universe), universe, pick_repair_agent(cheap))
+        context = market_context(snapshot, portfolio, universe)
+        run = _Run(ids, context, universe, pick_repair_agent(cheap), answer_rules(self.config.blocking_risk_flags))
         run.trace["thresholds"] = self._thresholds()
         latest = await self._cheap_rounds(run, cheap, debate=mode == RunMode.DEBATE)
         votes = [self._vote(o) for o in latest]
         cheap_result = decide(votes, blocking_flags=self.config.blocking_risk_flags, quorum=self.config.min_valid_votes)
+        earlier = self._veto_in_run(run)  # a blocking flag from an earlier debate round still blocks
+        if earlier is not None and cheap_result.veto is None:
+            cheap_result = vetoed(cheap_result, earlier)
         run.trace["cheap"] = cheap_result.trace
         run.trace["quorum"] = {"valid": cheap_result.valid_votes, "required": cheap_result.quorum}
 
@@ -171,7 +180,7 @@ class ArenaCoordinator:
                 self._ask(
                     run,
                     a,
-                    render_agent(get_template(a.template_id, a.template_version), run.context),
+                    render_agent(get_template(a.template_id, a.template_version), run.context, run.rules),
                     phase=Phase.CHEAP,
                     round_no=1,
                     purpose=Purpose.AGENT,
@@ -185,6 +194,8 @@ class ArenaCoordinator:
             return list(latest.values())
         run.transcript += [_turn(o) for o in latest.values()]
         for round_no in range(2, self.config.debate_rounds + 1):
+            if self._veto_in_run(run) is not None:
+                break  # a blocking flag ends the run anyway: no more rounds are paid for
             turns = {name: _turn(o) for name, o in latest.items()}
             revised = await asyncio.gather(
                 *(
@@ -197,6 +208,7 @@ class ArenaCoordinator:
                             _decision(own),
                             [t for n, t in turns.items() if n != name],
                             round_no,
+                            run.rules,
                         ),
                         phase=Phase.DEBATE,
                         round_no=round_no,
@@ -235,7 +247,7 @@ class ArenaCoordinator:
             outcome = await self._ask(
                 run,
                 judge,
-                render_judge(template, run.context, cheap, [reason], transcript=run.transcript),
+                render_judge(template, run.context, cheap, [reason], transcript=run.transcript, rules=run.rules),
                 phase=Phase.JUDGE,
                 round_no=1,
                 purpose=Purpose.JUDGE,
@@ -275,7 +287,9 @@ class ArenaCoordinator:
                 denied = True
                 continue
             template = get_template(agent.template_id, agent.template_version)
-            messages = render_judge(template, run.context, cheap, reasons, transcript=run.transcript, judge=judge)
+            messages = render_judge(
+                template, run.context, cheap, reasons, transcript=run.transcript, judge=judge, rules=run.rules
+            )
             tasks.append(
                 self._ask(run, agent, messages, phase=Phase.ESCALATION, round_no=1, purpose=Purpose.ESCALATION)
             )
@@ -290,6 +304,9 @@ class ArenaCoordinator:
         unsure, and its size is held to the portfolio-delta limit."""
         votes = [self._vote(o) for o in power_outcomes if o.valid]
         result = decide(votes, blocking_flags=self.config.blocking_risk_flags, quorum=1)
+        anywhere = self._veto_in_run(run)  # any agent of the run, every phase and round
+        if anywhere is not None and result.veto is None:
+            result = vetoed(result, anywhere)
         run.trace["power"] = result.trace
         if result.veto is not None:
             return self._stopped(run, result)
@@ -368,6 +385,10 @@ class ArenaCoordinator:
             repair_agent=run.repair_agent,
             spend=self.spend,
         )
+
+    def _veto_in_run(self, run: _Run) -> Veto | None:
+        """A blocking flag in any valid answer so far (every phase and every debate round)."""
+        return find_veto([self._vote(o) for o in run.outcomes if o.valid], self.config.blocking_risk_flags)
 
     def _vote(self, outcome: AgentOutcome) -> Vote:
         return Vote(

@@ -92,13 +92,12 @@ def universe_errors(decision: AgentDecision, universe: list[str]) -> list[str]:
 
 
 def extract_json_object(text: str) -> str:
-    """The one JSON object in a reply: the whole text, a fenced ```json block, or the first balanced {...} in
-    prose (models in JSON-only or prompt mode often wrap the object in words). Unchanged text when none parses."""
+    """The one JSON object in a reply: a fenced ```json block, else the first {...} that parses, with any prose
+    before or after it ignored (models in JSON-only or prompt mode often wrap the object in words). The stripped
+    text when nothing parses, so the validation error names the real problem."""
     body = text.strip()
-    if body.startswith("{"):
-        return body
     fence = _FENCE.search(body)
-    if fence is not None:
+    if fence is not None and not body.startswith("{"):
         return fence.group(1).strip()
     decoder = json.JSONDecoder()
     for start in (i for i, ch in enumerate(body) if ch == "{"):

@@ -9,16 +9,23 @@ from typing import Any
 from arena.engine.decide.decision import AgentDecision, decision_json_schema
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
 
+
 # The shared part of every prompt, first (so all agents share a provider-cacheable prefix). The schema itself is
 # not here: the gateway adds `schema_instructions` only when the provider does not enforce the schema.
-ANSWER_RULES = (
-    "You are one of several analysts on a US equities paper-trading desk. Answer with ONE JSON object and "
-    "nothing else: every key present, no extra keys. action is BUY, SELL or HOLD; symbols lists the tickers "
-    "the action is about (only from the run's universe; empty for HOLD). sizing.kind is pct_equity (percent of "
-    "account equity), notional_usd or shares. time_horizon is intraday, 1d, 5d or 20d. confidence is your "
-    "probability in [0, 1] that the action is right over time_horizon. rationale is your reasoning (at most "
-    "4000 characters). Put 'veto' in risk_flags only if the trade must not happen whatever others say."
-)
+def answer_rules(blocking_flags: Sequence[str] = ("veto",)) -> str:
+    """The rules every agent gets, first in its prompt; the veto sentence names the configured blocking flags."""
+    flags = " or ".join(f"'{f}'" for f in blocking_flags) or "'veto'"
+    return (
+        "You are one of several analysts on a US equities paper-trading desk. Answer with ONE JSON object and "
+        "nothing else: every key present, no extra keys. symbols: the tickers the action is about (only from the "
+        "run's universe; empty for HOLD). sizing.kind: pct_equity (percent of account equity), notional_usd or "
+        "shares. confidence: your probability in [0, 1] that the action is right over time_horizon. rationale: "
+        f"your reasoning (at most 4000 characters). Put {flags} in risk_flags only if the trade must not happen "
+        "whatever others say."
+    )
+
+
+ANSWER_RULES = answer_rules()
 
 
 def schema_instructions(universe: list[str] | None = None) -> str:
@@ -144,10 +151,10 @@ def market_context(snapshot: MarketSnapshot, portfolio: PortfolioState, universe
     return "\n".join(lines)
 
 
-def _shared(context: str, template: PromptTemplate) -> list[dict[str, str]]:
+def _shared(context: str, template: PromptTemplate, rules: str) -> list[dict[str, str]]:
     """Shared rules, then the market data, then the role: agents of one run share everything up to the role."""
     return [
-        {"role": "system", "content": ANSWER_RULES},
+        {"role": "system", "content": rules},
         {"role": "user", "content": context + "\n\nYour role: " + template.role_text + "\nGive your decision."},
     ]
 
@@ -159,8 +166,8 @@ def _num(value: object) -> str:
     return "n/a" if value is None else str(value)
 
 
-def render_agent(template: PromptTemplate, context: str) -> list[dict[str, str]]:
-    return _shared(context, template)
+def render_agent(template: PromptTemplate, context: str, rules: str = ANSWER_RULES) -> list[dict[str, str]]:
+    return _shared(context, template, rules)
 
 
 @dataclass(frozen=True)
@@ -181,12 +188,17 @@ class DebateTurn:
 
 
 def render_debate(
-    template: PromptTemplate, context: str, own: AgentDecision, others: Sequence[DebateTurn], round_no: int
+    template: PromptTemplate,
+    context: str,
+    own: AgentDecision,
+    others: Sequence[DebateTurn],
+    round_no: int,
+    rules: str = ANSWER_RULES,
 ) -> list[dict[str, str]]:
     """A debate round: the debater sees the others' latest arguments with their roles, then argues again."""
     peers = "\n".join(t.line() for t in others) or "(no other debater answered)"
     return [
-        *_shared(context, template),
+        *_shared(context, template, rules),
         {"role": "assistant", "content": own.model_dump_json()},
         {
             "role": "user",
@@ -211,6 +223,7 @@ def render_judge(
     *,
     transcript: Sequence[DebateTurn] = (),
     judge: AgentDecision | None = None,
+    rules: str = ANSWER_RULES,
 ) -> list[dict[str, str]]:
     """The judge's question: the data, why it is asked, the cheap answers or the whole debate transcript."""
     if transcript:
@@ -220,7 +233,7 @@ def render_judge(
     if judge is not None:
         body += "\nA cheaper judge then decided: " + judge.model_dump_json()
     return [
-        {"role": "system", "content": ANSWER_RULES},
+        {"role": "system", "content": rules},
         {
             "role": "user",
             "content": context

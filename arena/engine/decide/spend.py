@@ -3,7 +3,10 @@
 A claim counts the call and reserves a conservative estimate of its cost (the prompt's characters / 3 as input
 tokens, `max_tokens` as output, at the model's table price or the fallback price). Settling replaces the
 estimate with the real cost; a call whose price is unknown stays charged at its real tokens × the fallback price,
-a timeout keeps its estimate (the provider may have billed it), a refused or failed call costs nothing.
+a timeout keeps its estimate (the provider may have billed it), a refused or failed call costs nothing. An
+unpriced `local` model costs nothing (it runs on the operator's machine). One claim covers a call's retries: the
+real cost settled afterwards can exceed the estimate, so a limit can be passed by at most one call's overrun —
+never by a call started after the limit was reached.
 """
 
 from __future__ import annotations
@@ -75,7 +78,7 @@ class Pricing:
 
     def estimate(self, call: LLMCall) -> Decimal:
         """An upper-side estimate before the call: every prompt character / 3 in, max_tokens out."""
-        chars = len(json.dumps(call.messages))
+        chars = len(json.dumps(call.messages)) + len(call.schema_instructions or "")
         tokens_in = chars // CHARS_PER_TOKEN_ESTIMATE + 1
         return self._cost(self.price(call.provider, call.model), tokens_in, call.max_tokens)
 

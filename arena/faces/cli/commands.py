@@ -139,8 +139,13 @@ def cmd_reconcile(args: argparse.Namespace, settings: Settings, db: Database) ->
 
 def cmd_profiles(args: argparse.Namespace, settings: Settings, db: Database) -> int:
     if args.profiles_command == "init":
+        from arena.engine.config.profile_service import check_cheap_price
+
+        specs = starting_profiles(settings)
+        for spec in specs:  # the same price ceiling as every other save, before anything is written
+            check_cheap_price(spec, settings)
         with db.sessions() as session, session.begin():
-            for spec in starting_profiles(settings):
+            for spec in specs:
                 values = spec.model_dump(exclude={"name"})
                 from sqlalchemy import select
 

@@ -64,14 +64,18 @@ def claim_spend(
 
 
 def settle_spend(*, session: Session, day: str, scopes: list[str], delta_usd: Decimal) -> None:
-    """Correct a claim's estimate by `delta_usd` (real − estimated) in every scope it was claimed in."""
+    """Correct a claim's estimate by `delta_usd` (real − estimated) in every scope it was claimed in.
+
+    One UPDATE per scope, in the order the claim took them (profile, then global): rows are always locked in the
+    same order, so a settle and a concurrent claim can never deadlock on PostgreSQL."""
     if delta_usd == 0:
         return
-    session.execute(
-        update(SpendLedger)
-        .where(SpendLedger.day == day, SpendLedger.scope.in_(scopes))
-        .values(spent_usd=SpendLedger.spent_usd + delta_usd)
-    )
+    for scope in scopes:
+        session.execute(
+            update(SpendLedger)
+            .where(SpendLedger.day == day, SpendLedger.scope == scope)
+            .values(spent_usd=SpendLedger.spent_usd + delta_usd)
+        )
 
 
 def spend_of(*, session: Session, day: str, scope: str) -> tuple[int, Decimal]:

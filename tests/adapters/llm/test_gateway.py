@@ -377,8 +377,8 @@ def test_a_rejected_output_mode_steps_down_once_and_is_remembered(server: LLMSer
     assert "json_schema rejected (HTTP 400)" in rejected.extra["note"] and "json_object" in rejected.extra["note"]
     assert [r.status for r in server.requests] == [400, 200]
     # the step down puts the schema into the prompt, since the provider no longer enforces it
-    assert "SCHEMA-HERE" in server.requests[1].body["messages"][0]["content"]
-    assert "SCHEMA-HERE" not in server.requests[0].body["messages"][0]["content"]
+    assert server.requests[1].body["messages"][-1]["content"].endswith("SCHEMA-HERE")  # after the shared part
+    assert "SCHEMA-HERE" not in json.dumps(server.requests[0].body["messages"])
     # the same model is asked in JSON mode straight away from then on
     second = asyncio.run(gateway.call(call))
     assert second.ok and second.attempts == 1 and server.requests[-1].body["response_format"] == {"type": "json_object"}
@@ -450,3 +450,26 @@ def test_a_failed_call_is_logged_at_warning_with_run_model_and_status(
         run(make_call(server, run_id="run-42"))
     line = next(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
     assert "run-42" in line and CHEAP in line and "error" in line and OPENAI_KEY not in line
+
+
+def test_a_step_down_happens_once_per_call_and_does_not_use_up_a_retry(server: LLMServer) -> None:
+    server.behaviour("local-model", Behaviour.LLAMA_CPP_PYTHON)
+    server.on("local-model", Reply(status=503, error_message="loading model"), Reply(content=HOLD))
+    local = Settings(_env_file=None, ARENA_LOCAL_API_BASE=server.base_url)  # type: ignore[call-arg]
+    call = make_call(
+        server, "local", "local-model", response_schema=SCHEMA, output_mode=OutputMode.JSON_SCHEMA, max_attempts=2
+    )
+    result, rows = run(call, cfg=local)
+    assert result.ok and [r.status for r in server.requests] == [500, 503, 200]
+    assert [(r.status, r.output_mode) for r in rows] == [
+        ("error", "json_schema"),
+        ("error", "json_object"),
+        ("ok", "json_object"),
+    ]
+    assert rows[0].extra.get("note") and not rows[1].extra.get("note")  # the step is noted once
+
+
+def test_a_local_model_without_a_base_url_is_never_sent_anywhere(server: LLMServer) -> None:
+    result, _ = run(make_call(server, "local", "any-model", api_base=None), cfg=settings())
+    assert (result.status, result.error_class, result.attempts) == ("error", "MissingApiBase", 0)
+    assert server.requests == []

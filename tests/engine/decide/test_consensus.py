@@ -63,6 +63,18 @@ def test_a_confident_risk_manager_voting_the_other_way_is_disagreement_not_a_vet
     assert "disagreement" in reasons(r)
 
 
+def test_the_same_action_on_another_symbol_is_disagreement() -> None:
+    vs = [
+        Vote("a", "technical_analyst", decision("BUY", 0.8, "AAPL")),
+        Vote("b", "technical_analyst", decision("BUY", 0.8, "AAPL")),
+        Vote("c", "risk_manager", decision("BUY", 0.8, "MSFT")),
+    ]
+    r = run(vs)
+    assert r.rule == "weighted_majority" and r.symbol == "AAPL" and r.disagreement_rate == pytest.approx(1 / 3)
+    split = run(vs[1:])
+    assert split.rule == "tie" and split.disagreement_rate == pytest.approx(0.5)
+
+
 def test_a_role_weight_makes_the_risk_manager_count_more_explicitly() -> None:
     weighted = [
         Vote("a", "technical_analyst", decision("BUY", 0.80)),
@@ -195,6 +207,8 @@ def test_portfolio_delta_uses_shares_times_price() -> None:
         {"role_weights": {"astrologer": 2.0}},
         {"role_weights": {"risk_manager": 0}},
         {"debate_rounds": 0},
+        {"blocking_risk_flags": []},
+        {"blocking_risk_flags": ["  "]},
     ],
 )
 def test_guardrail_settings_are_validated(bad: dict[str, object]) -> None:

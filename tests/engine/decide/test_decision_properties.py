@@ -8,10 +8,10 @@ The coordinator runs for real; only the LLM is replaced, by a scripted implement
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from arena.engine.config.guardrails import GuardrailConfig
@@ -19,7 +19,7 @@ from arena.engine.decide.agents import AgentSpec, CallIds
 from arena.engine.decide.coordinator import ArenaCoordinator, CoordinatorResult
 from arena.engine.decide.spend import UnlimitedSpend
 from arena.engine.llm.types import LLMCall, LLMCallResult
-from arena.kernel.kinds import FinalAction, Phase, ProfileMode, Provider, RunMode
+from arena.kernel.kinds import FinalAction, Phase, ProfileMode, Provider, Purpose, RunMode
 from arena.kernel.states import CallStatus
 from tests.engine.factories import decision_json, portfolio, snapshot
 
@@ -28,15 +28,24 @@ BLOCKING = ["veto"]
 
 @dataclass
 class ScriptedGateway:
-    """Answers each model with its scripted text; None is a provider error. Repairs get the same text back."""
+    """Each model answers from its own script, one entry per call in order (the last repeats), so an agent can
+    change its mind between debate rounds; repairs answer from a separate script. None is a provider error."""
 
-    replies: dict[str, str | None]
+    replies: dict[str, list[str | None]]
+    repair: str | None
+    calls: dict[str, int] = field(default_factory=dict)
 
     def preload(self) -> None:
         return None
 
     async def call(self, call: LLMCall) -> LLMCallResult:
-        text = self.replies.get(call.model)
+        if call.purpose == Purpose.REPAIR:
+            text = self.repair
+        else:
+            script = self.replies.get(call.model) or [None]
+            n = self.calls.get(call.model, 0)
+            self.calls[call.model] = n + 1
+            text = script[min(n, len(script) - 1)]
         if text is None:
             return LLMCallResult(
                 call=call,
@@ -96,9 +105,13 @@ roles = st.sampled_from(["technical_analyst", "risk_manager", "bull", "bear"])
 def arenas(draw: Any) -> dict[str, Any]:
     cheap_roles = draw(st.lists(roles, min_size=1, max_size=4))
     return {
-        "cheap": [(f"cheap{i}", role, draw(answers())) for i, role in enumerate(cheap_roles)],
-        "judge": draw(st.one_of(st.none(), answers().map(lambda a: ("judge0", "judge", a)))),
-        "power": draw(st.one_of(st.none(), answers().map(lambda a: ("power0", "judge", a)))),
+        "cheap": [
+            (f"cheap{i}", role, draw(st.lists(answers(), min_size=1, max_size=3)))  # one answer per round
+            for i, role in enumerate(cheap_roles)
+        ],
+        "judge": draw(st.one_of(st.none(), answers().map(lambda a: ("judge0", "judge", [a])))),
+        "power": draw(st.one_of(st.none(), answers().map(lambda a: ("power0", "judge", [a])))),
+        "repair": draw(answers()),
         "config": GuardrailConfig(
             min_valid_votes=draw(st.integers(min_value=1, max_value=3)),
             min_confidence=draw(st.floats(min_value=0.05, max_value=0.95)),
@@ -113,7 +126,7 @@ def arenas(draw: Any) -> dict[str, Any]:
 
 
 def play(arena: dict[str, Any]) -> CoordinatorResult:
-    replies = {f"model-{name}": text for name, _, text in arena["cheap"]}
+    replies = {f"model-{name}": script for name, _, script in arena["cheap"]}
     judges, power = [], []
     if arena["judge"] is not None:
         replies["model-judge0"] = arena["judge"][2]
@@ -122,7 +135,7 @@ def play(arena: dict[str, Any]) -> CoordinatorResult:
         replies["model-power0"] = arena["power"][2]
         power = [spec("power0", "judge", ProfileMode.ESCALATION_ONLY)]
     coordinator = ArenaCoordinator(
-        gateway=ScriptedGateway(replies),
+        gateway=ScriptedGateway(replies, arena["repair"]),
         config=arena["config"],
         spend=UnlimitedSpend(),
         claim_power_call=lambda: True,
@@ -141,8 +154,24 @@ def play(arena: dict[str, Any]) -> CoordinatorResult:
     )
 
 
+# a debater that vetoes in round 1 and then answers BUY without the flag: the veto must still hold
+CHANGED_MIND = {
+    "cheap": [
+        ("cheap0", "bull", [decision_json("BUY", 0.9)]),
+        ("cheap1", "bear", [decision_json("HOLD", 0.8, "", flags=["veto"]), decision_json("BUY", 0.9)]),
+    ],
+    "judge": ("judge0", "judge", [decision_json("BUY", 0.9)]),
+    "power": None,
+    "repair": None,
+    "config": GuardrailConfig(min_valid_votes=2, debate_rounds=2),
+    "regime": "normal",
+    "mode": RunMode.DEBATE,
+}
+
+
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(arenas())
+@example(CHANGED_MIND)
 def test_no_trade_without_quorum_confidence_or_against_a_blocking_flag(arena: dict[str, Any]) -> None:
     result = play(arena)
     config: GuardrailConfig = arena["config"]

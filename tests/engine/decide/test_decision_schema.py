@@ -82,3 +82,15 @@ def test_the_schema_of_a_run_allows_only_its_universe() -> None:
     # and our own validation still refuses a ticker outside it, whatever the provider did
     decision, errors = parse_decision(decision_json("BUY", 0.8, symbol="AAPL_AAPL_B"), universe=["AAPL"])
     assert decision is None and any("AAPL_AAPL_B" in e for e in errors)
+
+
+def test_prose_before_and_after_the_object_is_ignored() -> None:
+    for text in (
+        "Here is my decision:\n```json\n" + decision_json() + "\n```\nLet me know.",
+        decision_json() + "\n\nI chose BUY because the trend is up {strongly}.",
+        "Sure! " + decision_json() + " Hope that helps.",
+    ):
+        decision, errors = parse_decision(text, universe=["AAPL"])
+        assert decision is not None, (text, errors)
+    decision, errors = parse_decision("I think you should buy.", universe=["AAPL"])
+    assert decision is None and errors[0].startswith("not JSON")

@@ -258,3 +258,51 @@ def test_a_two_round_bull_bear_debate_is_stored_and_judged(
     stored = consensus(database, out["run_id"]).trace["debate"]
     assert [(t["round"], t["role"]) for t in stored] == [(1, "bull"), (1, "bear"), (2, "bull"), (2, "bear")]
     assert stored[3]["confidence"] == pytest.approx(0.60) and stored[0]["argument"]
+
+
+def test_a_veto_in_an_earlier_debate_round_still_blocks_and_stops_the_debate(
+    cli,
+    database: Database,
+    servers: tuple[LLMServer, AlpacaServer],  # type: ignore[no-untyped-def]
+) -> None:
+    llm, broker = servers
+
+    def bear(body: dict[str, Any]) -> Reply:
+        if len(body["messages"]) > 2:  # a later round: no flag any more
+            return Reply(content=decision_json("BUY", 0.9))
+        return Reply(content=decision_json("HOLD", 0.8, symbol="", flags=["veto"]))
+
+    llm.on(BULL, Reply(content=decision_json("BUY", 0.9)))
+    llm.on_call(BEAR, bear)
+    llm.on(JUDGE, Reply(content=decision_json("BUY", 0.9)))
+    add_profiles(database, llm)
+    add_spec(database, llm, "cheap_bull", BULL, "bull", "cheap_first")
+    add_spec(database, llm, "cheap_bear", BEAR, "bear", "cheap_first")
+    add_spec(database, llm, "cheap_debate_judge", JUDGE, "judge", "judge_cheap")
+    with database.sessions() as session, session.begin():
+        update_config(session=session, changes={"debate_rounds": 3}, actor="test")
+
+    out = cli(broker, "--symbols", "AAPL", "--mode", "debate", "--debaters", "cheap_bull,cheap_bear")
+
+    assert out["final_action"] == "NO_TRADE" and out["decided_by"] == "veto"
+    assert out["veto"] == {"agent": "cheap_bear", "role": "bear", "flag": "veto"}
+    assert {a["round"] for a in out["agents"]} == {1}  # no round 2 or 3 was paid for after the veto
+    assert not llm.requests_for(JUDGE) and not orders_sent(broker)
+
+
+def test_the_prompt_names_the_configured_blocking_flag(
+    cli,
+    database: Database,
+    servers: tuple[LLMServer, AlpacaServer],  # type: ignore[no-untyped-def]
+) -> None:
+    llm, broker = servers
+    llm.on(CHEAP_A, Reply(content=decision_json("BUY", 0.8)))
+    llm.on(CHEAP_B, Reply(content=decision_json("BUY", 0.8, flags=["block_trade"])))
+    add_profiles(database, llm)
+    with database.sessions() as session, session.begin():
+        update_config(session=session, changes={"blocking_risk_flags": ["block_trade"]}, actor="test")
+
+    out = cli(broker, "--symbols", "AAPL")
+
+    assert "'block_trade' in risk_flags" in llm.requests_for(CHEAP_A)[0].body["messages"][0]["content"]
+    assert out["decided_by"] == "veto" and out["veto"]["flag"] == "block_trade"
