@@ -345,15 +345,18 @@ class AlpacaServer:
             return _Routes(self).route(method, path, query, body)
 
 
-def settings_for(server: AlpacaServer, *, key: str = "test-key-id", secret: str = "test-secret") -> Settings:
-    """Settings pointing both Alpaca URLs at the server, with a 0.5 s timeout and no .env."""
+def settings_for(
+    server: AlpacaServer, *, key: str = "test-key-id", secret: str = "test-secret", timeout_s: float = 0.5
+) -> Settings:
+    """Settings pointing both Alpaca URLs at the server, with a short timeout (0.5 s: the timeout tests) and no .env.
+    Tests that are not about timeouts pass a longer one, so a loaded CI machine cannot fail them."""
     return Settings(
         _env_file=None,
         ALPACA_API_KEY=key,
         ALPACA_SECRET_KEY=secret,
         ALPACA_TRADING_URL=server.url,
         ALPACA_DATA_URL=server.url,
-        ARENA_HTTP_TIMEOUT_S=0.5,
+        ARENA_HTTP_TIMEOUT_S=timeout_s,
     )
 
 

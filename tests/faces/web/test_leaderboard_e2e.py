@@ -51,7 +51,7 @@ def test_scoring_and_leaderboard_rank_the_agents(
 
     # before the horizon has passed nothing is scored
     market.set_bars("AAPL", [100.0] * 10, end=ENTRY.date())
-    data = build_market_data(settings_for(market))
+    data = build_market_data(settings_for(market, timeout_s=10))
     bars = lambda symbols, start: data.daily_bars(symbols, start=start)  # noqa: E731
     waiting = score_due(sessions=db.sessions, bars=bars, now=datetime.now(UTC))
     assert (waiting.scored, waiting.waiting) == (0, 4 * 5)

@@ -44,7 +44,7 @@ def scored_board(db: Database, llm: LLMServer, market: AlpacaServer, *, min_samp
     market.set_bars(
         "AAPL", [100.0] * 10 + [104.0, 106.0, 108.0, 109.0, 110.0, 111.0], end=_weekday_after(ENTRY.date(), 6)
     )
-    data = build_market_data(settings_for(market))
+    data = build_market_data(settings_for(market, timeout_s=10))
     bars = lambda symbols, start: data.daily_bars(symbols, start=start)  # noqa: E731
     assert score_due(sessions=db.sessions, bars=bars, now=datetime.now(UTC)).scored > 0
     materialize(sessions=db.sessions, min_sample=min_sample)
