@@ -20,7 +20,7 @@ from arena.engine.runs.service import execute_run, start_run
 from arena.storage.read.run_report import run_summary
 from arena.storage.repositories.profiles import upsert_profile
 from tests.engine.factories import portfolio, snapshot
-from tests.support.llm_server import LLMServer
+from tests.support.llm_server import LOOPBACK_API_BASES, LLMServer
 
 CHEAP_A = "cheap-analyst-mini"
 CHEAP_B = "cheap-risk-free"
@@ -57,6 +57,7 @@ def make_settings(**overrides: Any) -> Settings:
         # no broker unless a test starts one: a closed loopback port refuses at once
         "ALPACA_TRADING_URL": "http://127.0.0.1:9",
         "ALPACA_DATA_URL": "http://127.0.0.1:9",
+        "ARENA_ALLOWED_API_BASES": LOOPBACK_API_BASES,  # profiles point at loopback LLM servers
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

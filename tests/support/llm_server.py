@@ -60,6 +60,9 @@ from typing import Any, Literal
 
 from tests.support.openai_rules import check_request
 
+# ARENA_ALLOWED_API_BASES for tests: every provider may be served by a loopback server on any port.
+LOOPBACK_API_BASES = "openai=http://127.0.0.1:*,openrouter=http://127.0.0.1:*,local=http://127.0.0.1:*"
+
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 PROSE_TEMPLATE = "Here is my decision:\n```json\n{content}\n```\nLet me know if you need more."
 JSON_SCHEMA_UNSUPPORTED = "This model does not support response_format type json_schema"

@@ -29,7 +29,7 @@ from arena.storage.models import ArenaRun, CostTelemetry, RunRequest, WorkerHear
 from tests.engine.factories import decision_json
 from tests.engine.harness import CHEAP_A, CHEAP_B, POWER, make_settings
 from tests.support.alpaca_server import AlpacaServer
-from tests.support.llm_server import LLMServer, Reply
+from tests.support.llm_server import LOOPBACK_API_BASES, LLMServer, Reply
 
 T = TypeVar("T")
 STARTUP_S = 60.0  # two workers importing litellm at once on a slow 2-core machine
@@ -52,6 +52,7 @@ def worker_env(db_url: str, llm: LLMServer, alpaca: AlpacaServer, **extra: str) 
         ALPACA_DATA_URL=alpaca.url,
         ALPACA_TRADING_URL=alpaca.url,
         ARENA_EXECUTION="off",
+        ARENA_ALLOWED_API_BASES=LOOPBACK_API_BASES,
         ARENA_HTTP_TIMEOUT_S="5",
         ARENA_WORKER_LEASE_TTL_S="3",
         ARENA_WORKER_HEARTBEAT_S="0.5",

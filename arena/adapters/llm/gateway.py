@@ -189,6 +189,16 @@ class LLMGateway:
             return self._refuse(
                 call, mode, progress, "MissingProviderKey", f"no API key configured for {call.provider}"
             )
+        if call.api_base and not self._settings.base_allowed(call.provider, call.api_base):
+            # checked again at call time: a profile saved before the allow-list, or edited in the database
+            return self._refuse(
+                call,
+                mode,
+                progress,
+                "ApiBaseNotAllowed",
+                f"{call.api_base} is not an allowed base URL for {call.provider} (ARENA_ALLOWED_API_BASES); "
+                "the key was not sent",
+            )
         if call.provider == Provider.LOCAL and not (call.api_base or self._settings.provider_base(call.provider)):
             # without a base URL litellm would send the prompt to api.openai.com
             return self._refuse(

@@ -57,8 +57,22 @@ def check_cheap_price(spec: ProfileSpec, settings: Settings) -> None:
         )
 
 
+def check_api_base(spec: ProfileSpec, settings: Settings) -> None:
+    """A profile may only point at one of its provider's allowed base URLs: the provider's key is sent there."""
+    if spec.api_base is None or settings.base_allowed(spec.provider, spec.api_base):
+        return
+    allowed = ", ".join(settings.allowed_bases(spec.provider)) or "none configured"
+    raise InvalidRequestError(
+        f"{spec.api_base} is not an allowed base URL for {spec.provider} (allowed: {allowed}); "
+        "add it to ARENA_ALLOWED_API_BASES as provider=url to allow it",
+        field="api_base",
+    )
+
+
 def save_profile(*, sessions: sessionmaker[Session], spec: ProfileSpec, actor: str, settings: Settings) -> UpsertResult:
-    """Create the profile or write a new version when anything changed (a cheap profile within the ceiling)."""
+    """Create the profile or write a new version when anything changed (an api_base among the provider's allowed
+    ones, a cheap profile within the price ceiling)."""
+    check_api_base(spec, settings)
     check_cheap_price(spec, settings)
     with sessions() as session, session.begin():
         return upsert_profile(session=session, name=spec.name, values=spec.model_dump(exclude={"name"}), actor=actor)

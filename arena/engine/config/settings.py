@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,7 +13,12 @@ from arena.kernel.errors import ConfigurationError
 from arena.kernel.kinds import ExecutionMode, Provider
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
-LOCAL_PLACEHOLDER_KEY = "not-needed"  # what a local OpenAI-compatible server is sent without ARENA_LOCAL_API_KEY
+LOCAL_PLACEHOLDER_KEY = "not-needed"
+# Where a hosted provider's key goes when no base URL is configured (litellm's defaults).
+OFFICIAL_BASES: dict[str, str] = {
+    Provider.OPENAI: "https://api.openai.com/v1",
+    Provider.OPENROUTER: "https://openrouter.ai/api/v1",
+}  # what a local OpenAI-compatible server is sent without ARENA_LOCAL_API_KEY
 
 
 class Settings(BaseSettings):
@@ -31,6 +37,8 @@ class Settings(BaseSettings):
     # any OpenAI-compatible server (llama.cpp llama-server, llama-cpp-python, Ollama, vLLM): no key required
     local_api_base: str | None = Field(default=None, alias="ARENA_LOCAL_API_BASE")
     local_api_key: SecretStr | None = Field(default=None, alias="ARENA_LOCAL_API_KEY")
+    # where a provider's key may be sent: `provider=url-pattern` entries (fnmatch), added to the configured bases
+    allowed_api_bases: str | None = Field(default=None, alias="ARENA_ALLOWED_API_BASES")
 
     alpaca_api_key: SecretStr | None = Field(default=None, alias="ALPACA_API_KEY")
     alpaca_secret_key: SecretStr | None = Field(default=None, alias="ALPACA_SECRET_KEY")
@@ -83,6 +91,7 @@ class Settings(BaseSettings):
         "openai_api_base",
         "local_api_base",
         "local_api_key",
+        "allowed_api_bases",
         "alpaca_trading_url",
         "alpaca_data_url",
         mode="before",
@@ -99,6 +108,40 @@ class Settings(BaseSettings):
         if value not in set(ExecutionMode):
             raise ValueError("ARENA_EXECUTION must be 'on' or 'off'")
         return ExecutionMode(value)
+
+    @field_validator("allowed_api_bases")
+    @classmethod
+    def _allowed_bases(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for entry in (e.strip() for e in value.split(",") if e.strip()):
+            provider, sep, pattern = entry.partition("=")
+            if (
+                not sep
+                or provider.strip() not in set(Provider)
+                or not pattern.strip().startswith(("http://", "https://"))
+            ):
+                raise ValueError(
+                    f"ARENA_ALLOWED_API_BASES entries are provider=http(s)-url-pattern with provider one of "
+                    f"{', '.join(Provider)} (got {entry!r})"
+                )
+        return value
+
+    def allowed_bases(self, provider: str) -> list[str]:
+        """URL patterns a provider's key may be sent to: its configured base (or the provider's own default) and the
+        ARENA_ALLOWED_API_BASES entries for it."""
+        configured = self.provider_base(provider) or OFFICIAL_BASES.get(provider)
+        allowed = [configured.rstrip("/")] if configured else []
+        for entry in (e.strip() for e in (self.allowed_api_bases or "").split(",") if e.strip()):
+            name, _, pattern = entry.partition("=")
+            if name.strip() == provider:
+                allowed.append(pattern.strip().rstrip("/"))
+        return allowed
+
+    def base_allowed(self, provider: str, url: str) -> bool:
+        """Whether `url` is one of the provider's allowed bases (keys go nowhere else)."""
+        wanted = url.strip().rstrip("/")
+        return any(fnmatch.fnmatchcase(wanted, pattern) for pattern in self.allowed_bases(provider))
 
     @property
     def execution_enabled(self) -> bool:

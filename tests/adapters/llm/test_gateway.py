@@ -25,7 +25,7 @@ from arena.engine.market.snapshot import canonical_json, sha256_hex
 from arena.kernel.errors import ConfigurationError
 from arena.kernel.kinds import OutputMode, Provider
 from arena.storage.models import CostTelemetry
-from tests.support.llm_server import Behaviour, LLMServer, Reply
+from tests.support.llm_server import LOOPBACK_API_BASES, Behaviour, LLMServer, Reply
 
 OPENAI_KEY = "sk-test-openai-0123456789abcdef"
 OPENROUTER_KEY = "sk-or-v1-test-fedcba9876543210"
@@ -59,7 +59,12 @@ def server() -> Iterator[LLMServer]:
 
 
 def settings(*, openai: str | None = OPENAI_KEY, openrouter: str | None = OPENROUTER_KEY) -> Settings:
-    return Settings(OPENAI_API_KEY=openai, OPENROUTER_API_KEY=openrouter, _env_file=None)
+    return Settings(
+        OPENAI_API_KEY=openai,
+        OPENROUTER_API_KEY=openrouter,
+        ARENA_ALLOWED_API_BASES=LOOPBACK_API_BASES,  # the loopback server stands for each provider
+        _env_file=None,
+    )
 
 
 def prices() -> PriceTable:
@@ -427,7 +432,13 @@ def test_a_refusal_and_a_truncated_reply_are_their_own_statuses(server: LLMServe
 def test_a_huge_reply_is_cut_to_the_cap(server: LLMServer) -> None:
     server.on(CHEAP, Reply(content="A" * 5_000_000))
     result, _ = run(
-        make_call(server), cfg=Settings(OPENAI_API_KEY=OPENAI_KEY, ARENA_LLM_MAX_REPLY_BYTES=65_536, _env_file=None)
+        make_call(server),
+        cfg=Settings(
+            OPENAI_API_KEY=OPENAI_KEY,
+            ARENA_LLM_MAX_REPLY_BYTES=65_536,
+            ARENA_ALLOWED_API_BASES=LOOPBACK_API_BASES,
+            _env_file=None,
+        ),
     )
     assert result.status == "truncated" and result.error_class == "ReplyTooLarge"
     assert result.content is not None and len(result.content.encode()) == 65_536
@@ -473,3 +484,11 @@ def test_a_local_model_without_a_base_url_is_never_sent_anywhere(server: LLMServ
     result, _ = run(make_call(server, "local", "any-model", api_base=None), cfg=settings())
     assert (result.status, result.error_class, result.attempts) == ("error", "MissingApiBase", 0)
     assert server.requests == []
+
+
+def test_a_key_is_not_sent_to_a_base_url_outside_the_allow_list(server: LLMServer) -> None:
+    server.on(CHEAP, Reply(content=HOLD))
+    strict = Settings(OPENAI_API_KEY=OPENAI_KEY, _env_file=None)  # type: ignore[call-arg]  # only api.openai.com
+    result, _ = run(make_call(server), cfg=strict)
+    assert (result.status, result.error_class, result.attempts) == ("error", "ApiBaseNotAllowed", 0)
+    assert server.requests == [] and OPENAI_KEY not in (result.error_message or "")

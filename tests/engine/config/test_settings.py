@@ -123,3 +123,27 @@ def test_bad_values_fail_with_one_line_naming_the_variable(
     assert name in message
     assert "\n" not in message
     assert SECRETS["OPENAI_API_KEY"] not in message
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["http://x/v1", "anthropic=https://x/v1", "openai=ftp://x", "openai="],
+)
+def test_allowed_api_bases_must_name_a_provider_and_an_http_url(value: str) -> None:
+    with pytest.raises(ValueError, match="ARENA_ALLOWED_API_BASES"):
+        Settings(_env_file=None, ARENA_ALLOWED_API_BASES=value)  # type: ignore[call-arg]
+
+
+def test_a_providers_key_goes_only_to_its_own_allowed_bases() -> None:
+    s = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        OPENAI_API_BASE="https://gateway.corp.example/openai/v1/",
+        ARENA_ALLOWED_API_BASES="local=http://127.0.0.1:*/v1, openrouter=https://eu.openrouter.ai/api/v1",
+    )
+    assert s.base_allowed("openai", "https://gateway.corp.example/openai/v1")
+    assert not s.base_allowed("openai", "https://api.openai.com/v1")  # configured base replaces the default
+    assert s.base_allowed("openrouter", "https://openrouter.ai/api/v1") and s.base_allowed(
+        "openrouter", "https://eu.openrouter.ai/api/v1/"
+    )
+    assert s.base_allowed("local", "http://127.0.0.1:8080/v1")
+    assert not s.base_allowed("openai", "http://127.0.0.1:8080/v1")  # the local entry is not OpenAI's

@@ -151,3 +151,20 @@ def test_a_rate_limited_call_waits_for_retry_after_and_every_request_is_a_row(
     rows = calls(database, out["run_id"], CHEAP_B)
     assert [(r.status, r.attempts) for r in rows] == [("error", 1), ("ok", 2)]
     assert rows[0].error_class == "RateLimitError" and out["llm_calls"] == 3  # rows equal requests
+
+
+def test_a_key_is_never_sent_to_a_base_url_outside_the_allow_list(database: Database, llm: LLMServer) -> None:
+    """A profile pointing elsewhere (saved before the allow-list, or edited in the database) gets no key: the capture
+    server receives no request at all, and the run says why."""
+    with LLMServer() as capture:
+        capture.on(CHEAP_B, Reply(content=decision_json("BUY", 0.9)))
+        llm.on(CHEAP_A, Reply(content=decision_json("BUY", 0.8)))
+        add_profiles(database, llm, cheap_risk_manager={"api_base": capture.base_url})
+        only_llm = make_settings(ARENA_ALLOWED_API_BASES=f"openai={llm.base_url},openrouter={llm.base_url}")
+        out = run_arena(database, only_llm)
+        assert capture.requests == []  # neither the key nor the prompt left for the capture server
+    risk = agent(out, "cheap_risk_manager")
+    assert risk["status"] == "error" and out["decided_by"] == "no_quorum"
+    (row,) = calls(database, out["run_id"], CHEAP_B)
+    assert row.error_class == "ApiBaseNotAllowed" and row.attempts == 0
+    assert len(llm.requests_for(CHEAP_A)) == 1  # the allowed profile was asked as usual

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.alpaca_server import AlpacaServer
-from tests.support.llm_server import LLMServer
+from tests.support.llm_server import LOOPBACK_API_BASES, LLMServer
 
 ROOT = Path(__file__).resolve().parents[3]
 CLOSES = [100 + i * 0.5 for i in range(40)]
@@ -60,6 +60,7 @@ def cli_env(db_url: str, broker: AlpacaServer, **env: str) -> dict[str, str]:
         "ALPACA_TRADING_URL": broker.url,
         "ALPACA_DATA_URL": broker.url,
         "ARENA_EXECUTION": "on",
+        "ARENA_ALLOWED_API_BASES": LOOPBACK_API_BASES,
         **env,
     }
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from arena.bootstrap.database import Database
 from arena.storage.models import AgentProfile, AgentProfileVersion, SettingsAudit
-from tests.faces.web.api.conftest import AUTH, CheckedClient
+from tests.faces.web.api.conftest import AUTH, CheckedClient, api_settings, checked_client
 
 SPEC: dict[str, Any] = {
     "name": "cheap_scout",
@@ -59,12 +59,14 @@ def test_list_is_empty_on_a_fresh_database(client: CheckedClient) -> None:
     assert client.get("/profiles", headers=AUTH).json() == {"items": []}
 
 
-def test_credentials_in_a_base_url_are_not_shown(client: CheckedClient) -> None:
-    spec = SPEC | {"api_base": "https://user:hunter2-pass@llm.internal/v1"}
-    assert client.post("/profiles", json=spec, headers=AUTH).status_code == 201
-    listed = client.get("/profiles", headers=AUTH)
-    assert "hunter2-pass" not in listed.text
-    assert listed.json()["items"][0]["api_base"] == "https://user:***@llm.internal/v1"
+def test_credentials_in_a_base_url_are_not_shown(db_url: str, database: Database) -> None:
+    allowed = api_settings(db_url, ARENA_ALLOWED_API_BASES="openrouter=https://*@llm.internal/v1")
+    with checked_client(allowed, database) as client:
+        spec = SPEC | {"api_base": "https://user:hunter2-pass@llm.internal/v1"}
+        assert client.post("/profiles", json=spec, headers=AUTH).status_code == 201
+        listed = client.get("/profiles", headers=AUTH)
+        assert "hunter2-pass" not in listed.text
+        assert listed.json()["items"][0]["api_base"] == "https://user:***@llm.internal/v1"
 
 
 INVALID: list[tuple[str, dict[str, Any], str]] = [
@@ -122,3 +124,14 @@ def test_a_judge_cheap_profile_needs_the_judge_role(client: CheckedClient, datab
     assert response.status_code == 422 and "judge role" in response.text
     judge = SPEC | {"name": "cheap_referee", "mode": "judge_cheap", "role": "judge", "prompt_template_id": "judge"}
     assert client.post("/profiles", json=judge, headers=AUTH).status_code == 201
+
+
+def test_a_base_url_outside_the_providers_allowed_ones_is_refused(client: CheckedClient, database: Database) -> None:
+    """The provider's key would be sent there: refused at save (422 naming the field), nothing stored."""
+    for base in ("http://attacker.example/v1", "https://api.openai.com.evil.example/v1"):
+        response = client.post("/profiles", json=SPEC | {"api_base": base}, headers=AUTH)
+        assert response.status_code == 422, response.text
+        assert "not an allowed base URL for openrouter" in response.json()["fields"]["api_base"]
+    assert _counts(database) == (0, 0)
+    official = SPEC | {"api_base": "https://openrouter.ai/api/v1/"}  # the provider's own base is always allowed
+    assert client.post("/profiles", json=official, headers=AUTH).status_code == 201

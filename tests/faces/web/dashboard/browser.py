@@ -19,6 +19,7 @@ from typing import Any
 from arena.bootstrap.database import Database
 from arena.engine.config.settings import PROJECT_ROOT
 from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.support.llm_server import LOOPBACK_API_BASES
 
 STARTUP_TIMEOUT_S = 60
 WORKER_START_S = 90  # a worker imports litellm and alpaca-py before its first heartbeat
@@ -150,6 +151,7 @@ def live_env(llm_base_url: str, broker_url: str) -> dict[str, str]:
         "ALPACA_DATA_URL": broker_url,
         "ALPACA_TRADING_URL": broker_url,
         "ARENA_EXECUTION": "on",
+        "ARENA_ALLOWED_API_BASES": LOOPBACK_API_BASES,
         "ARENA_HTTP_TIMEOUT_S": "5",
         "ARENA_WORKER_HEARTBEAT_S": "0.5",
         "ARENA_WORKER_LEASE_TTL_S": "3",

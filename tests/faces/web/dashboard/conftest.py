@@ -20,7 +20,7 @@ from tests.conftest import APP_ENV_NAMES
 from tests.faces.web.dashboard.populate import populate
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.databases import TemplateDatabases
-from tests.support.llm_server import LLMServer
+from tests.support.llm_server import LOOPBACK_API_BASES, LLMServer
 
 CONFIGURED = {
     "OPENAI_API_KEY": "sk-test-openai-key-123",
@@ -29,6 +29,7 @@ CONFIGURED = {
     "ALPACA_SECRET_KEY": "secret-test",
     "ALPACA_TRADING_URL": "http://127.0.0.1:9",
     "ALPACA_DATA_URL": "http://127.0.0.1:9",
+    "ARENA_ALLOWED_API_BASES": LOOPBACK_API_BASES,
 }
 
 

@@ -23,7 +23,7 @@ from tests.faces.web.dashboard.browser import Site, browser_page, require_chromi
 from tests.faces.web.dashboard.populate import populate
 from tests.support.alpaca_server import AlpacaServer
 from tests.support.databases import TemplateDatabases
-from tests.support.llm_server import LLMServer
+from tests.support.llm_server import LOOPBACK_API_BASES, LLMServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,6 +34,7 @@ SERVE_ENV = {
     "ALPACA_SECRET_KEY": "secret-test",
     "ALPACA_TRADING_URL": "http://127.0.0.1:9",
     "ALPACA_DATA_URL": "http://127.0.0.1:9",
+    "ARENA_ALLOWED_API_BASES": LOOPBACK_API_BASES,
 }
 
 
