@@ -80,6 +80,7 @@ class ExecutionOutcome(StrEnum):
     NO_TRADE = "no_trade"
     BLOCKED = "blocked"
     EXECUTED = "executed"
+    REFUSED = "refused"  # the order was sent, and the broker refused it (submit_failed) or rejected it
     SHADOW = "shadow"
     NOT_SIZED = "not_sized"
 

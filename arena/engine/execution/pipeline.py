@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.execution.guardrails import Check, GuardrailInputs, evaluate
-from arena.engine.execution.recording import apply_broker_view
+from arena.engine.execution.recording import REFUSED_ORDER_STATUSES, apply_broker_view
 from arena.engine.execution.sizing import SizedOrder, size_order
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
 from arena.engine.ports import Broker, BrokerOrderView
@@ -35,7 +35,7 @@ ORDER_NOTE_MAX_CHARS = 500  # what an order's `flagged` note keeps of the broker
 
 @dataclass
 class ExecutionResult:
-    outcome: ExecutionOutcome  # executed | blocked | shadow | not_sized
+    outcome: ExecutionOutcome  # executed | refused | blocked | shadow | not_sized
     checks: list[Check] = field(default_factory=list)
     order: dict[str, Any] | None = None
 
@@ -88,7 +88,10 @@ def execute_decision(
     view = submit_idempotently(
         sessions=sessions, broker=broker, client_order_id=cid, symbol=symbol, side=sized.side, qty=sized.qty
     )
-    return ExecutionResult(ExecutionOutcome.EXECUTED, checks, view)
+    # what the broker did with it: refused at submit or rejected is not "executed" (an order still open may be
+    # rejected later; reconciliation then corrects the outcome)
+    refused = view.get("status") in REFUSED_ORDER_STATUSES
+    return ExecutionResult(ExecutionOutcome.REFUSED if refused else ExecutionOutcome.EXECUTED, checks, view)
 
 
 def _size_and_check(

@@ -14,8 +14,12 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from arena.engine.ports import BrokerOrderView
+from arena.kernel.states import OrderStatus
 from arena.storage.models import BrokerOrder
 from arena.storage.repositories import orders
+
+# Order states in which the broker did not take the order: the run's outcome is "refused", not "executed".
+REFUSED_ORDER_STATUSES = frozenset({OrderStatus.SUBMIT_FAILED, OrderStatus.REJECTED})
 
 
 def apply_broker_view(session: Session, view: BrokerOrderView) -> list[str]:
@@ -41,6 +45,8 @@ def apply_broker_view(session: Session, view: BrokerOrderView) -> list[str]:
         link.broker_order_id = view.broker_order_id
         if fills:
             link.fill_ids = [*link.fill_ids, *fills]
+        if view.status in REFUSED_ORDER_STATUSES:  # e.g. rejected after it was accepted: the run says so
+            orders.mark_decision_refused(session=session, decision_id=link.decision_id)
     session.flush()
     return fills
 

@@ -6,12 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from arena.kernel.lifecycles import FINAL_ORDER_STATUSES, check_order_transition, is_final_order_status
-from arena.kernel.states import OrderStatus
-from arena.storage.models import BrokerOrder, Fill, OrderIntent, OutcomeLink, PositionSnapshot
+from arena.kernel.states import ExecutionOutcome, OrderStatus
+from arena.storage.models import BrokerOrder, Consensus, Fill, OrderIntent, OutcomeLink, PositionSnapshot
 
 
 def count_intents_since(*, session: Session, since: datetime) -> int:
@@ -131,3 +131,12 @@ def add_position_snapshot(
     session.add(row)
     session.flush()
     return row
+
+
+def mark_decision_refused(*, session: Session, decision_id: str) -> None:
+    """The decision's order was refused or rejected by the broker: its consensus outcome says so (never undone)."""
+    session.execute(
+        update(Consensus)
+        .where(Consensus.decision_id == decision_id, Consensus.outcome == ExecutionOutcome.EXECUTED)
+        .values(outcome=ExecutionOutcome.REFUSED)
+    )

@@ -16,7 +16,7 @@ from arena.bootstrap.services import build_broker, build_market_data, build_serv
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.config.settings import Settings
 from arena.engine.decide.decision import Sizing
-from arena.engine.execution.pipeline import execute_decision
+from arena.engine.execution.pipeline import execute_decision, store_outcome
 from arena.engine.execution.reconcile import ReconcileReport, reconcile_orders
 from arena.engine.execution.sizing import size_order
 from arena.engine.market.service import MarketService
@@ -293,17 +293,23 @@ def test_same_decision_twice_is_still_one_order(db: Database, broker: AlpacaServ
 def test_rejected_order_shows_its_final_state(db: Database, broker: AlpacaServer) -> None:
     broker.next_order_flow("reject")
     result, decision_id = execute(db, settings_for(broker))
-    assert result.order["status"] == "accepted"
+    assert result.order["status"] == "accepted" and result.outcome == "executed"
+    with db.sessions() as s:
+        run_id = s.scalar(select(Consensus.run_id).where(Consensus.decision_id == decision_id))
+    store_outcome(sessions=db.sessions, run_id=run_id, result=result)  # as the run service does
     reconcile(db, settings_for(broker))
     with db.sessions() as s:
         link = s.scalar(select(OutcomeLink).where(OutcomeLink.decision_id == decision_id))
         assert link is not None and link.final and link.order_status == "rejected"
+        # the run's outcome follows the broker: a rejected order was not executed
+        assert s.scalar(select(Consensus.outcome).where(Consensus.decision_id == decision_id)) == "refused"
 
 
 def test_broker_refusal_is_submit_failed(db: Database, broker: AlpacaServer) -> None:
     broker.fail_next(1, status=403, message="insufficient buying power", method="POST", path="/v2/orders")
     result, decision_id = execute(db, settings_for(broker))
     assert result.order["status"] == "submit_failed"
+    assert result.outcome == "refused"  # not "executed": the broker never took the order
     assert orders_for(broker, decision_id) == []
 
 

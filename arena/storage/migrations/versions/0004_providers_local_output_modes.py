@@ -1,4 +1,4 @@
-"""providers: local provider, output mode per profile and per call, truncated/refused calls
+"""providers: local provider, output mode per profile and per call, truncated/refused calls, refused orders
 
 Revision ID: 0004
 Revises: 0003
@@ -22,6 +22,8 @@ NEW_PROVIDERS = "provider IN ('openai', 'openrouter', 'local')"
 OUTPUT_MODES = "output_mode IS NULL OR output_mode IN ('json_schema', 'json_object', 'prompt')"
 OLD_CALL_STATUS = "status IN ('ok', 'error', 'timeout')"
 NEW_CALL_STATUS = "status IN ('ok', 'error', 'timeout', 'truncated', 'refused')"
+OLD_OUTCOMES = "outcome IN ('executable', 'hold', 'no_trade', 'blocked', 'executed', 'shadow', 'not_sized')"
+NEW_OUTCOMES = "outcome IN ('executable', 'hold', 'no_trade', 'blocked', 'executed', 'refused', 'shadow', 'not_sized')"
 
 
 def upgrade() -> None:
@@ -35,9 +37,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('note', sa.Text(), nullable=True))
         batch_op.drop_constraint(batch_op.f('ck_ai_cost_telemetry_status'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_ai_cost_telemetry_status'), NEW_CALL_STATUS)
+    with op.batch_alter_table('ai_arena_consensus', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_ai_arena_consensus_outcome'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_ai_arena_consensus_outcome'), NEW_OUTCOMES)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('ai_arena_consensus', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('ck_ai_arena_consensus_outcome'), type_='check')
+        batch_op.create_check_constraint(batch_op.f('ck_ai_arena_consensus_outcome'), OLD_OUTCOMES)
     with op.batch_alter_table('ai_cost_telemetry', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_ai_cost_telemetry_status'), type_='check')
         batch_op.create_check_constraint(batch_op.f('ck_ai_cost_telemetry_status'), OLD_CALL_STATUS)
