@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     alpaca_data_url: str | None = Field(default=None, alias="ALPACA_DATA_URL")
 
     admin_token: SecretStr | None = Field(default=None, alias="ARENA_ADMIN_TOKEN")
+    # who may frame the dashboard (CSP frame-ancestors): 'self' when AdminHub serves /admin/arena/ on its origin
+    frame_ancestors: str = Field(default="'self'", alias="ARENA_FRAME_ANCESTORS")
     host: str = Field(default="127.0.0.1", alias="ARENA_HOST")
     port: int = Field(default=8501, alias="ARENA_PORT", ge=1, le=65535)
 
@@ -108,6 +110,22 @@ class Settings(BaseSettings):
         if value not in set(ExecutionMode):
             raise ValueError("ARENA_EXECUTION must be 'on' or 'off'")
         return ExecutionMode(value)
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _frame_ancestors(cls, value: str) -> str:
+        sources = value.split()
+        for source in sources:
+            if source not in ("'self'", "'none'") and not source.startswith(("https://", "http://")):
+                raise ValueError(
+                    "ARENA_FRAME_ANCESTORS is a space-separated list of 'self', 'none' or http(s) origins "
+                    f"(got {source!r})"
+                )
+            if any(ch in source for ch in ";,\r\n"):
+                raise ValueError(f"ARENA_FRAME_ANCESTORS source {source!r} may not contain ; , or line breaks")
+        if not sources:
+            raise ValueError("ARENA_FRAME_ANCESTORS is empty (use 'none' to forbid every frame)")
+        return " ".join(sources)
 
     @field_validator("allowed_api_bases")
     @classmethod

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import streamlit as st
+from starlette.middleware import Middleware
 
+from arena.engine.config.settings import cached_settings
 from arena.faces.web.api import api_mount
+from arena.faces.web.frame_policy import FrameAncestors
 from arena.faces.web.paths import APP_SCRIPT
 
-app = st.App(str(APP_SCRIPT), routes=[api_mount()])
+app = st.App(
+    str(APP_SCRIPT),
+    routes=[api_mount()],
+    middleware=[Middleware(FrameAncestors, policy=cached_settings().frame_ancestors)],
+)

@@ -32,7 +32,11 @@ def test_api_and_dashboard_share_one_process(tmp_path: Path) -> None:
             seen.append(text + json.dumps(headers))
             return status, json.loads(text)
 
-        assert http(f"{base}/admin/arena/")[0] == 200  # the dashboard, same port
+        status, page_headers, _ = http(f"{base}/admin/arena/")
+        assert status == 200  # the dashboard, same port
+        # only AdminHub's origin (the same one by default) may frame the dashboard or the API
+        assert page_headers["content-security-policy"] == "frame-ancestors 'self'"
+        assert http(f"{api}/health")[1]["content-security-policy"] == "frame-ancestors 'self'"
         status, health = call("/health")
         assert status == 200 and health["database"] is True and health["api_enabled"] is True
 
