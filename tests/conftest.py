@@ -11,6 +11,7 @@ import streamlit as st
 from arena.bootstrap.database import Database
 from arena.storage.session import make_engine, session_factory
 from tests.support.databases import TemplateDatabases
+from tests.support.llm_server import LOOPBACK_API_BASES
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +83,8 @@ def app_env(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Ite
     monkeypatch.setenv("DATABASE_URL", db_url)
     for name in APP_ENV_NAMES:
         monkeypatch.delenv(name, raising=False)
+    # the tests' profiles point at loopback LLM servers: let the dashboard save them (keys still unset)
+    monkeypatch.setenv("ARENA_ALLOWED_API_BASES", LOOPBACK_API_BASES)
     monkeypatch.chdir(tmp_path)  # no repository .env
     st.cache_resource.clear()
     st.cache_data.clear()
