@@ -35,7 +35,7 @@ usage accounting (default: on for ``openrouter`` and ``json_mode_only``).
 
 Server switches: ``LLMServer(strict_rules=False)`` turns every request check off (any request is answered);
 ``LLMServer(json_word_rule=True)`` adds OpenAI's JSON-mode rule (with json_object, some message must say
-"json"), off by default.
+"json") for every model; a model declared ``Behaviour.OPENAI`` always has it.
 
 Reply extras: ``retry_after`` (429 with `Retry-After`, `retry-after-ms` and `x-ratelimit-*` headers and
 OpenAI's rate-limit body), ``refusal`` (content null, `message.refusal` set), ``truncate_at`` (content cut
@@ -238,7 +238,8 @@ def _response_format_type(body: dict[str, Any]) -> object:
 def _gate(profile: _Profile, model: str, body: dict[str, Any], *, json_word: bool) -> _Answer | None:
     kind = profile.kind
     if kind == Behaviour.OPENAI:
-        violation = check_request(body, known_params=profile.declared, json_word=json_word)
+        # a model declared as OpenAI's gets every OpenAI request rule, JSON mode's "json" word included
+        violation = check_request(body, known_params=profile.declared, json_word=json_word or profile.declared)
         if violation is not None:
             return _json_answer(violation.status, violation.body())
     elif kind == Behaviour.JSON_MODE_ONLY:

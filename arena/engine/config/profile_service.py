@@ -43,7 +43,7 @@ def check_cheap_price(spec: ProfileSpec, settings: Settings) -> None:
     """
     if spec.mode not in CHEAP_MODES:
         return
-    price = PriceTable.load(settings.price_table_path).price(spec.provider, spec.model)
+    price = PriceTable.cached(settings.price_table_path).price(spec.provider, spec.model)
     if price is None:
         return
     highest = max(price.input_per_1m, price.output_per_1m)

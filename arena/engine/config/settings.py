@@ -14,6 +14,7 @@ from arena.kernel.kinds import ExecutionMode, Provider
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 LOCAL_PLACEHOLDER_KEY = "not-needed"
+DEFAULT_FRAME_ANCESTORS = "'self'"  # AdminHub serves /admin/arena/ on its own origin
 # Where a hosted provider's key goes when no base URL is configured (litellm's defaults).
 OFFICIAL_BASES: dict[str, str] = {
     Provider.OPENAI: "https://api.openai.com/v1",
@@ -47,7 +48,7 @@ class Settings(BaseSettings):
 
     admin_token: SecretStr | None = Field(default=None, alias="ARENA_ADMIN_TOKEN")
     # who may frame the dashboard (CSP frame-ancestors): 'self' when AdminHub serves /admin/arena/ on its origin
-    frame_ancestors: str = Field(default="'self'", alias="ARENA_FRAME_ANCESTORS")
+    frame_ancestors: str = Field(default=DEFAULT_FRAME_ANCESTORS, alias="ARENA_FRAME_ANCESTORS")
     host: str = Field(default="127.0.0.1", alias="ARENA_HOST")
     port: int = Field(default=8501, alias="ARENA_PORT", ge=1, le=65535)
 

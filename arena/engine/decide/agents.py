@@ -40,7 +40,6 @@ class AgentSpec:
     daily_budget_usd: float | None = None
     daily_call_limit: int | None = None
     output_mode: OutputMode = OutputMode.JSON_OBJECT  # the profile's override, else the capability table's
-    tools_supported: bool = False
 
 
 @dataclass

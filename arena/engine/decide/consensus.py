@@ -83,10 +83,6 @@ class ConsensusResult:
     def vetoed(self) -> bool:
         return self.veto is not None
 
-    @property
-    def ambiguous(self) -> bool:
-        return self.rule == ConsensusRule.TIE
-
 
 def option_of(decision: AgentDecision) -> str:
     if decision.action == Action.HOLD:
@@ -188,23 +184,6 @@ def decide(votes: list[Vote], *, blocking_flags: list[str], quorum: int = 1) -> 
         disagreement_rate=disagreement,
         rule=rule,
         **base,
-    )
-
-
-def vetoed(result: ConsensusResult, veto: Veto) -> ConsensusResult:
-    """`result` overruled by a blocking flag raised elsewhere in the run (e.g. an earlier debate round)."""
-    trace = {**result.trace, "veto": veto.as_dict(), "rule": ConsensusRule.RISK_VETO}
-    return ConsensusResult(
-        action=None,
-        symbol=None,
-        sizing=None,
-        confidence=0.0,
-        disagreement_rate=1.0,
-        rule=ConsensusRule.RISK_VETO,
-        valid_votes=result.valid_votes,
-        quorum=result.quorum,
-        veto=veto,
-        trace=trace,
     )
 
 

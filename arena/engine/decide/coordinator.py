@@ -25,7 +25,6 @@ from arena.engine.decide.consensus import (
     find_veto,
     judged,
     notional_usd,
-    vetoed,
 )
 from arena.engine.decide.decision import AgentDecision, Sizing
 from arena.engine.decide.prompts import (
@@ -116,9 +115,6 @@ class ArenaCoordinator:
         latest = await self._cheap_rounds(run, cheap, debate=mode == RunMode.DEBATE)
         votes = [self._vote(o) for o in latest]
         cheap_result = decide(votes, blocking_flags=self.config.blocking_risk_flags, quorum=self.config.min_valid_votes)
-        earlier = self._veto_in_run(run)  # a blocking flag from an earlier debate round still blocks
-        if earlier is not None and cheap_result.veto is None:
-            cheap_result = vetoed(cheap_result, earlier)
         run.trace["cheap"] = cheap_result.trace
         run.trace["quorum"] = {"valid": cheap_result.valid_votes, "required": cheap_result.quorum}
 
@@ -195,7 +191,9 @@ class ArenaCoordinator:
         run.transcript += [_turn(o) for o in latest.values()]
         for round_no in range(2, self.config.debate_rounds + 1):
             if self._veto_in_run(run) is not None:
-                break  # a blocking flag ends the run anyway: no more rounds are paid for
+                # a blocking flag ends the run: no more rounds are paid for, and the vetoing answer stays among
+                # the latest votes, so the consensus sees it even if the agent would have dropped it later
+                break
             turns = {name: _turn(o) for name, o in latest.items()}
             revised = await asyncio.gather(
                 *(
@@ -304,9 +302,6 @@ class ArenaCoordinator:
         unsure, and its size is held to the portfolio-delta limit."""
         votes = [self._vote(o) for o in power_outcomes if o.valid]
         result = decide(votes, blocking_flags=self.config.blocking_risk_flags, quorum=1)
-        anywhere = self._veto_in_run(run)  # any agent of the run, every phase and round
-        if anywhere is not None and result.veto is None:
-            result = vetoed(result, anywhere)
         run.trace["power"] = result.trace
         if result.veto is not None:
             return self._stopped(run, result)

@@ -97,15 +97,3 @@ class Pricing:
     def _cost(price: ModelPrice, tokens_in: int, tokens_out: int) -> Decimal:
         total = (tokens_in * price.input_per_1m + tokens_out * price.output_per_1m) / PER_TOKENS
         return total.quantize(COST_QUANTUM)
-
-
-class UnlimitedSpend:
-    """No limits (tests of the decision rules alone, and replays that carry their own cap)."""
-
-    def claim(
-        self, call: LLMCall, *, daily_budget_usd: float | None, daily_call_limit: int | None
-    ) -> SpendClaim | SpendRefusal:
-        return SpendClaim(day="", scopes=(), estimate_usd=Decimal(0))
-
-    def settle(self, claim: SpendClaim, result: LLMCallResult) -> None:
-        return None

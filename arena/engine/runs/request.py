@@ -66,7 +66,7 @@ def plan_run(
     if debaters and mode != RunMode.DEBATE:
         raise InvalidRequestError("debaters only apply to mode=debate", field="debaters")
     profiles = current_profiles(session=session)
-    capabilities = CapabilityTable.load(settings.capability_table_path)
+    capabilities = CapabilityTable.cached(settings.capability_table_path)
     by_name = {p.name: (p, v) for p, v in profiles}
     chosen = _named(by_name, agents, "agents") if agents else [(p, v) for p, v in profiles if p.enabled]
     specs = [to_spec(p, v, capabilities) for p, v in chosen]
@@ -143,5 +143,4 @@ def to_spec(profile: AgentProfile, version: AgentProfileVersion, capabilities: C
         daily_budget_usd=float(version.daily_budget_usd) if version.daily_budget_usd is not None else None,
         daily_call_limit=version.daily_call_limit,
         output_mode=OutputMode(version.output_mode) if version.output_mode else capability.output,
-        tools_supported=capability.tools,
     )

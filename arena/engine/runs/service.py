@@ -190,7 +190,7 @@ async def _decide(*, sessions: sessionmaker[Session], settings: Settings, ports:
     snapshot = await asyncio.to_thread(ports.market.snapshot, plan.symbols, vol_threshold_pct=config.vol_threshold_pct)
     portfolio = await asyncio.to_thread(ports.market.portfolio)
     input_hash = _store_inputs(sessions, run.run_id, snapshot, portfolio, plan.symbols)
-    pricing = Pricing(PriceTable.load(settings.price_table_path), Decimal(str(settings.llm_fallback_price_per_mtok)))
+    pricing = Pricing(PriceTable.cached(settings.price_table_path), Decimal(str(settings.llm_fallback_price_per_mtok)))
     coordinator = ArenaCoordinator(
         gateway=ports.gateway,
         config=config,

@@ -13,5 +13,5 @@ from arena.faces.web.paths import APP_SCRIPT
 app = st.App(
     str(APP_SCRIPT),
     routes=[api_mount()],
-    middleware=[Middleware(FrameAncestors, policy=cached_settings().frame_ancestors)],
+    middleware=[Middleware(FrameAncestors, policy=lambda: cached_settings().frame_ancestors)],
 )

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from arena.adapters.llm.gateway import LLMGateway, scrub
 from arena.bootstrap.database import Database
 from arena.engine.config.settings import PROJECT_ROOT, Settings
+from arena.engine.decide.prompts import ANSWER_RULES
 from arena.engine.llm.prices import ModelPrice, PriceTable
 from arena.engine.llm.telemetry import DatabaseTelemetrySink
 from arena.engine.llm.types import LLMCall, LLMCallResult
@@ -492,3 +493,14 @@ def test_a_key_is_not_sent_to_a_base_url_outside_the_allow_list(server: LLMServe
     result, _ = run(make_call(server), cfg=strict)
     assert (result.status, result.error_class, result.attempts) == ("error", "ApiBaseNotAllowed", 0)
     assert server.requests == [] and OPENAI_KEY not in (result.error_message or "")
+
+
+def test_json_mode_on_openai_needs_the_word_json_and_arenas_prompts_have_it(server: LLMServer) -> None:
+    server.behaviour(CHEAP, Behaviour.OPENAI).on(CHEAP, Reply(content=HOLD))
+    plain, rows = run(make_call(server, output_mode=OutputMode.JSON_OBJECT))
+    # OpenAI refuses JSON mode without the word: the gateway steps down to prompt mode and says why
+    assert [r.status for r in server.requests] == [400, 200] and plain.ok and plain.output_mode == "prompt"
+    assert "must contain the word 'json'" in rows[0].extra["note"]
+    ours = [{"role": "system", "content": ANSWER_RULES}, {"role": "user", "content": "AAPL?"}]
+    asked, rows = run(make_call(server, model=CHEAP, output_mode=OutputMode.JSON_OBJECT, messages=ours))
+    assert asked.ok and asked.output_mode == "json_object" and len(rows) == 1  # Arena's rules say "JSON"

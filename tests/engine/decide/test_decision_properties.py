@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from arena.engine.config.guardrails import GuardrailConfig
 from arena.engine.decide.agents import AgentSpec, CallIds
 from arena.engine.decide.coordinator import ArenaCoordinator, CoordinatorResult
-from arena.engine.decide.spend import UnlimitedSpend
+from arena.engine.decide.spend import SpendClaim, SpendRefusal
 from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.kernel.kinds import FinalAction, Phase, ProfileMode, Provider, Purpose, RunMode
 from arena.kernel.states import CallStatus
@@ -59,6 +60,18 @@ class ScriptedGateway:
         return LLMCallResult(
             call=call, status=CallStatus.OK, prompt_hash="0" * 64, latency_ms=1, attempts=1, content=text
         )
+
+
+class UnlimitedSpend:
+    """No spend limits: these runs test the decision rules alone (the limits have their own tests)."""
+
+    def claim(
+        self, call: LLMCall, *, daily_budget_usd: float | None, daily_call_limit: int | None
+    ) -> SpendClaim | SpendRefusal:
+        return SpendClaim(day="", scopes=(), estimate_usd=Decimal(0))
+
+    def settle(self, claim: SpendClaim, result: LLMCallResult) -> None:
+        return None
 
 
 def spec(name: str, role: str, mode: ProfileMode) -> AgentSpec:

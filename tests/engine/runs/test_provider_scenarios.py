@@ -40,6 +40,8 @@ def agent(out: dict, profile: str) -> dict:  # type: ignore[type-arg]
 def test_the_starting_profiles_decide_against_the_strict_server_without_a_repair(
     database: Database, llm: LLMServer
 ) -> None:
+    # OpenAI's every request rule (unknown arguments, strict schema subset) for the OpenAI agent
+    llm.behaviour(CHEAP_A, Behaviour.OPENAI)
     llm.behaviour(CHEAP_B, Behaviour.OPENROUTER).behaviour(POWER, Behaviour.OPENROUTER)
     llm.on(CHEAP_A, Reply(content=decision_json("BUY", 0.8)))
     llm.on(CHEAP_B, Reply(content=decision_json("SELL", 0.75), cost=0.0002))

@@ -11,13 +11,14 @@ from starlette.testclient import TestClient
 
 from arena.engine.config.settings import Settings
 from arena.faces.web.frame_policy import FrameAncestors
+from arena.kernel.errors import ConfigurationError
 
 
 def app(policy: str) -> Starlette:
     async def page(_request: object) -> PlainTextResponse:
         return PlainTextResponse("ok", headers={"Content-Security-Policy": "frame-ancestors *"})
 
-    return Starlette(routes=[Route("/", page)], middleware=[Middleware(FrameAncestors, policy=policy)])
+    return Starlette(routes=[Route("/", page)], middleware=[Middleware(FrameAncestors, policy=lambda: policy)])
 
 
 def test_every_response_names_who_may_frame_it_and_no_handler_can_widen_it() -> None:
@@ -36,3 +37,15 @@ def test_the_default_is_self_and_bad_values_are_refused() -> None:
     for bad in ("*", "https://a.example; script-src *", "", "javascript:alert(1)"):
         with pytest.raises(ValueError, match="ARENA_FRAME_ANCESTORS"):
             Settings(_env_file=None, ARENA_FRAME_ANCESTORS=bad)  # type: ignore[call-arg]
+
+
+def test_invalid_settings_do_not_stop_the_web_process_and_the_default_applies() -> None:
+    def broken() -> str:
+        raise ConfigurationError("invalid settings: ARENA_PORT: not a number")
+
+    async def page(_request: object) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/", page)], middleware=[Middleware(FrameAncestors, policy=broken)])
+    with TestClient(app) as client:
+        assert client.get("/").headers["content-security-policy"] == "frame-ancestors 'self'"
