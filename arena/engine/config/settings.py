@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,6 +84,16 @@ class Settings(BaseSettings):
     price_table_path: Path = Field(
         default=PROJECT_ROOT / "arena" / "adapters" / "llm" / "prices.json", alias="ARENA_PRICE_TABLE"
     )
+    # hardening (docs/WORK_QUEUE.md, docs/ADMIN_ACCESS.md): run deadlines, the sweeper, serve's supervision
+    run_grace_s: float = Field(default=60.0, alias="ARENA_RUN_GRACE_S", ge=0)
+    worker_sweep_s: float = Field(default=30.0, alias="ARENA_WORKER_SWEEP_S", gt=0)
+    serve_restart_max_backoff_s: float = Field(default=60.0, alias="ARENA_SERVE_RESTART_MAX_BACKOFF_S", gt=0)
+    # web access: who may set X-Forwarded-User, failed-auth throttling, the sign-in cookie and links
+    trusted_proxies: str = Field(default="", alias="ARENA_TRUSTED_PROXIES")
+    auth_max_failures: int = Field(default=10, alias="ARENA_AUTH_MAX_FAILURES", ge=1)
+    auth_failure_window_s: float = Field(default=60.0, alias="ARENA_AUTH_FAILURE_WINDOW_S", gt=0)
+    session_ttl_s: int = Field(default=3600, alias="ARENA_SESSION_TTL_S", ge=60, le=86_400)
+    signin_link_ttl_s: int = Field(default=300, alias="ARENA_SIGNIN_LINK_TTL_S", ge=10, le=3600)
 
     @field_validator(
         "openrouter_api_key",
@@ -127,6 +138,22 @@ class Settings(BaseSettings):
         if not sources:
             raise ValueError("ARENA_FRAME_ANCESTORS is empty (use 'none' to forbid every frame)")
         return " ".join(sources)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        for entry in (e.strip() for e in value.split(",") if e.strip()):
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"ARENA_TRUSTED_PROXIES is a comma-separated list of IP addresses or networks (got {entry!r})"
+                ) from None
+        return value
+
+    def trusted_proxy_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """The addresses whose X-Forwarded-User / X-Forwarded-For headers are believed (none by default)."""
+        return [ipaddress.ip_network(e.strip(), strict=False) for e in self.trusted_proxies.split(",") if e.strip()]
 
     @field_validator("allowed_api_bases")
     @classmethod
