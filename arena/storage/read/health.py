@@ -7,12 +7,20 @@ from datetime import datetime
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
+from arena.kernel.states import WorkerRole
 from arena.storage.models import WorkerHeartbeat
 
 
 def database_answers(*, session: Session) -> bool:
     """True when a trivial query round-trips (raises the driver's error otherwise)."""
     return session.scalar(select(literal(1))) == 1
+
+
+def newest_active_heartbeat_at(*, session: Session) -> datetime | None:
+    """The most recent heartbeat written by a worker holding the lease (role `active`), or None."""
+    return session.scalar(
+        select(func.max(WorkerHeartbeat.heartbeat_at)).where(WorkerHeartbeat.role == WorkerRole.ACTIVE)
+    )
 
 
 def newest_heartbeat_at(*, session: Session) -> datetime | None:

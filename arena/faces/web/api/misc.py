@@ -4,26 +4,43 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from arena.engine.config.settings import Settings
 from arena.faces.web.api.auth import configured_token
 from arena.faces.web.api.context import context
 from arena.faces.web.api.errors import NO_STORE, ApiError, json_response, parse
 from arena.faces.web.api.models import Health, Leaderboard, LeaderboardQuery
 from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow
-from arena.storage.read.health import database_answers, newest_heartbeat_at
+from arena.storage.read.health import database_answers, newest_active_heartbeat_at, newest_heartbeat_at
 from arena.storage.read.leaderboard import LeaderboardView, read_leaderboard
 from arena.storage.read.values import jsonable
 
 log = logging.getLogger("arena.api")
 
+WorkerState = Literal["up", "down", "none"]
 
-def _probe(session: Session) -> tuple[bool, datetime | None]:
-    return database_answers(session=session), newest_heartbeat_at(session=session)
+
+def _probe(session: Session) -> tuple[bool, datetime | None, datetime | None]:
+    return (
+        database_answers(session=session),
+        newest_heartbeat_at(session=session),
+        newest_active_heartbeat_at(session=session),
+    )
+
+
+def worker_state(beat: datetime | None, active_beat: datetime | None, *, ttl_s: float, now: datetime) -> WorkerState:
+    """`up` while an active worker's heartbeat is younger than the lease TTL (it would have lost the lease
+    otherwise), `none` when no worker ever beat, else `down`."""
+    if beat is None:
+        return "none"
+    if active_beat is not None and (now - active_beat).total_seconds() <= ttl_s:
+        return "up"
+    return "down"
 
 
 async def health(request: Request) -> Response:
@@ -34,13 +51,22 @@ async def health(request: Request) -> Response:
     except ApiError:
         api_enabled = False
     try:
-        alive, beat = await ctx.read(_probe)
+        alive, beat, active_beat = await ctx.read(_probe)
     except Exception as exc:  # a database that cannot answer is what this endpoint reports, not raises
         log.warning("health: database check failed: %s", type(exc).__name__)
-        alive, beat = False, None
-    age = round((datetime.now(UTC) - beat).total_seconds(), 3) if beat is not None else None
+        alive, beat, active_beat = False, None, None
+    now = datetime.now(UTC)
+    age = round((now - beat).total_seconds(), 3) if beat is not None else None
+    try:
+        ttl_s = ctx.settings().worker_lease_ttl_s
+    except ApiError:  # settings that do not load cannot hide the rest of the health report
+        ttl_s = Settings.model_fields["worker_lease_ttl_s"].default
     body = Health(
-        status="ok" if alive else "degraded", database=alive, worker_heartbeat_age_s=age, api_enabled=api_enabled
+        status="ok" if alive else "degraded",
+        database=alive,
+        worker_heartbeat_age_s=age,
+        worker=worker_state(beat, active_beat, ttl_s=ttl_s, now=now),
+        api_enabled=api_enabled,
     )
     return json_response(body, status=200 if alive else 503)
 

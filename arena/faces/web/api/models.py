@@ -156,4 +156,8 @@ class Health(Reply):
     status: Literal["ok", "degraded"]
     database: bool
     worker_heartbeat_age_s: float | None
+    worker: Literal["up", "down", "none"] = Field(
+        description="up: an active worker beat within the lease TTL; down: none did (crashed, restarting, "
+        "all standby or stopped); none: no worker has ever run"
+    )
     api_enabled: bool = Field(description="false while ARENA_ADMIN_TOKEN is unset (every other route answers 503)")

@@ -93,5 +93,6 @@ def test_without_a_configured_token_only_health_answers(
             "status": "ok",
             "database": True,
             "worker_heartbeat_age_s": None,
+            "worker": "none",
             "api_enabled": False,
         }

@@ -93,6 +93,7 @@ def test_invalid_leaderboard_parameters_are_422(client: CheckedClient, query: di
 
 def test_health_reports_the_newest_worker_heartbeat(client: CheckedClient, database: Database) -> None:
     assert client.get("/health").json()["worker_heartbeat_age_s"] is None
+    assert client.get("/health").json()["worker"] == "none"
     now = datetime.now(UTC)
     with database.sessions() as session, session.begin():
         for worker, age in (("w-old", 600), ("w-new", 42)):
@@ -104,6 +105,27 @@ def test_health_reports_the_newest_worker_heartbeat(client: CheckedClient, datab
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["database"] is True
     assert 42 <= body["worker_heartbeat_age_s"] < 100
+    assert body["worker"] == "down"  # no worker holds the lease
+
+
+def test_health_says_the_worker_is_up_only_while_an_active_worker_beats(
+    client: CheckedClient, database: Database
+) -> None:
+    now = datetime.now(UTC)
+    with database.sessions() as session, session.begin():
+        session.add(WorkerHeartbeat(worker_id="w-standby", hostname="h", pid=1, role="standby", heartbeat_at=now))
+        session.add(
+            WorkerHeartbeat(
+                worker_id="w-active", hostname="h", pid=2, role="active", heartbeat_at=now - timedelta(seconds=2)
+            )
+        )
+    assert client.get("/health").json()["worker"] == "up"
+    with database.sessions() as session, session.begin():
+        beat = session.get(WorkerHeartbeat, "w-active")
+        assert beat is not None
+        beat.heartbeat_at = now - timedelta(seconds=60)  # older than the lease TTL: it would have lost the lease
+    body = client.get("/health").json()
+    assert body["worker"] == "down" and body["worker_heartbeat_age_s"] < 15
 
 
 def test_an_unusable_database_is_degraded_health_and_503_elsewhere(tmp_path: Path) -> None:
@@ -116,6 +138,7 @@ def test_an_unusable_database_is_degraded_health_and_503_elsewhere(tmp_path: Pat
             "status": "degraded",
             "database": False,
             "worker_heartbeat_age_s": None,
+            "worker": "none",
             "api_enabled": True,
         }
         runs = client.get("/runs", headers=AUTH)
