@@ -37,6 +37,12 @@ Server switches: ``LLMServer(strict_rules=False)`` turns every request check off
 ``LLMServer(json_word_rule=True)`` adds OpenAI's JSON-mode rule (with json_object, some message must say
 "json") for every model; a model declared ``Behaviour.OPENAI`` always has it.
 
+Tool calls: ``Reply(tool_calls=(ToolCall("get_quote", {"symbol": "AAPL"}),))`` answers with OpenAI's
+function-calling shape (content null, ``message.tool_calls[]`` with ``call_…`` ids and JSON-string arguments,
+finish_reason ``tool_calls``). Only a request that offers `tools` can get one (a model never calls a tool it
+was not given: the server answers 500 "script error" otherwise), and for every behaviour the request's `tools`,
+`tool_choice` and tool-message sequence are checked against OpenAI's rules (`tests.support.openai_rules`).
+
 Reply extras: ``retry_after`` (429 with `Retry-After`, `retry-after-ms` and `x-ratelimit-*` headers and
 OpenAI's rate-limit body), ``refusal`` (content null, `message.refusal` set), ``truncate_at`` (content cut
 at N characters, finish_reason "length"), ``cached_tokens`` / ``reasoning_tokens`` (usage details).
@@ -58,7 +64,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal
 
-from tests.support.openai_rules import check_request
+from tests.support.openai_rules import check_request, check_tool_messages, check_tools
 
 # ARENA_ALLOWED_API_BASES for tests: every provider may be served by a loopback server on any port.
 LOOPBACK_API_BASES = "openai=http://127.0.0.1:*,openrouter=http://127.0.0.1:*,local=http://127.0.0.1:*"
@@ -83,6 +89,14 @@ UsageAccounting = Literal["opt_in", "always"]
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """One function call the scripted model makes; `arguments` is sent as a JSON string (a str is sent as is)."""
+
+    name: str
+    arguments: dict[str, Any] | str = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Reply:
     """One scripted answer; `status` >= 400 sends an error body, `raw_body` sends exact bytes.
 
@@ -104,6 +118,7 @@ class Reply:
     truncate_at: int | None = None
     cached_tokens: int = 0
     reasoning_tokens: int = 0
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,6 +252,10 @@ def _response_format_type(body: dict[str, Any]) -> object:
 
 def _gate(profile: _Profile, model: str, body: dict[str, Any], *, json_word: bool) -> _Answer | None:
     kind = profile.kind
+    if kind != Behaviour.OPENAI:  # every OpenAI-compatible server refuses a broken tool exchange
+        violation = check_tools(body) or check_tool_messages(body.get("messages"))
+        if violation is not None:
+            return _json_answer(violation.status, violation.body())
     if kind == Behaviour.OPENAI:
         # a model declared as OpenAI's gets every OpenAI request rule, JSON mode's "json" word included
         violation = check_request(body, known_params=profile.declared, json_word=json_word or profile.declared)
@@ -352,13 +371,26 @@ def _wants_usage(body: dict[str, Any]) -> bool:
 
 def _completion(reply: Reply, model: str | None, profile: _Profile, body: dict[str, Any]) -> dict[str, Any]:
     content, finish_reason = _content(reply, profile)
+    if reply.tool_calls:
+        content, finish_reason = None, "tool_calls"
     if profile.openrouter:
-        return _openrouter_completion(reply, model, profile, body, content, finish_reason)
-    if profile.kind == Behaviour.LLAMA_CPP_PYTHON:
-        return _llama_cpp_python_completion(reply, model, content, finish_reason)
-    if profile.kind == Behaviour.LLAMA_SERVER:
-        return _llama_server_completion(reply, model, content, finish_reason)
-    return _openai_completion(reply, model, content, finish_reason)
+        completion = _openrouter_completion(reply, model, profile, body, content, finish_reason)
+    elif profile.kind == Behaviour.LLAMA_CPP_PYTHON:
+        completion = _llama_cpp_python_completion(reply, model, content, finish_reason)
+    elif profile.kind == Behaviour.LLAMA_SERVER:
+        completion = _llama_server_completion(reply, model, content, finish_reason)
+    else:
+        completion = _openai_completion(reply, model, content, finish_reason)
+    if reply.tool_calls:
+        completion["choices"][0]["message"]["tool_calls"] = [_tool_call_json(call) for call in reply.tool_calls]
+    return completion
+
+
+def _tool_call_json(call: ToolCall) -> dict[str, Any]:
+    arguments = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    call_id = "call_" + "".join(secrets.choice(alphabet) for _ in range(24))
+    return {"id": call_id, "type": "function", "function": {"name": call.name, "arguments": arguments}}
 
 
 def _basic_usage(reply: Reply) -> dict[str, Any]:
@@ -573,6 +605,16 @@ class LLMServer:
             return _Answer(reply.status, reply.raw_body, _rate_limit_headers(reply))
         if reply.status >= 400:
             return _error_answer(reply, model, profile)
+        if reply.tool_calls and not body.get("tools"):
+            return _json_answer(
+                500,
+                {
+                    "error": {
+                        "message": "script error: a tool call scripted for a request that offers no tools",
+                        "type": "server_error",
+                    }
+                },
+            )
         payload = json.dumps(_completion(reply, model, profile, body)).encode()
         return _Answer(reply.status, payload, _rate_limit_headers(reply))
 

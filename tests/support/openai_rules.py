@@ -15,7 +15,14 @@ What is checked (each a rule api.openai.com enforces with an HTTP 400):
   itself) is allowed. Limits: ≤ 10 levels of object nesting, ≤ 5000 properties in all, ≤ 1000 enum values in
   all, ≤ 15,000 characters of string values in one enum of more than 250 values, ≤ 120,000 characters of
   property names, definition names, enum and const strings in all;
-* no top-level request argument outside the Chat Completions API (``Unrecognized request argument supplied``).
+* no top-level request argument outside the Chat Completions API (``Unrecognized request argument supplied``);
+* tools (function calling): every entry is ``{"type": "function", "function": {"name", "description"?,
+  "parameters"?, "strict"?}}`` with a name matching ``^[a-zA-Z0-9_-]{1,64}$``; with ``strict: true`` the
+  parameters keep to the same Structured Outputs subset; `tool_choice` is only allowed with `tools`, and is
+  `none`, `auto`, `required` or a named function that is among the tools;
+* the message sequence: an assistant message with `tool_calls` is followed by one `tool` message per call id,
+  and a `tool` message answers a call id of the assistant message before it ("messages with role 'tool' must
+  be a response to a preceeding message with 'tool_calls'" — OpenAI's spelling).
 
 Message texts: the `'X' is not permitted`, `'required' is required to be supplied …`, `'additionalProperties'
 is required to be supplied and to be false`, `extra required key`, root-type and unrecognized-argument texts
@@ -110,7 +117,11 @@ def check_request(
             if key not in CHAT_PARAMS:
                 return RuleViolation(f"Unrecognized request argument supplied: {key}", param=None)
     response_format = body.get("response_format")
-    problem = check_response_format(response_format, strict_schemas=strict_schemas)
+    problem = (
+        check_response_format(response_format, strict_schemas=strict_schemas)
+        or check_tools(body, strict_schemas=strict_schemas)
+        or check_tool_messages(body.get("messages"))
+    )
     if problem is not None:
         return problem
     wants_json_object = isinstance(response_format, dict) and response_format.get("type") == "json_object"
@@ -120,6 +131,99 @@ def check_request(
             param="messages",
         )
     return None
+
+
+def check_tools(body: dict[str, Any], *, strict_schemas: bool = True) -> RuleViolation | None:
+    """The `tools` / `tool_choice` rules (function calling)."""
+    tools = body.get("tools")
+    choice = body.get("tool_choice")
+    if tools is None:
+        if choice is not None:
+            return RuleViolation(
+                "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
+                param="tool_choice",
+            )
+        return None
+    if not isinstance(tools, list):
+        return RuleViolation(
+            f"Invalid type for 'tools': expected an array, but got {_json_kind(tools)} instead.",
+            param="tools",
+            code="invalid_type",
+        )
+    names: list[str] = []
+    for i, tool in enumerate(tools):
+        where = f"tools[{i}]"
+        if not isinstance(tool, dict) or tool.get("type") != "function" or not isinstance(tool.get("function"), dict):
+            return RuleViolation(f"Missing required parameter: '{where}.function'.", param=f"{where}.function")
+        function = tool["function"]
+        name = function.get("name")
+        if not isinstance(name, str):
+            return RuleViolation(
+                f"Missing required parameter: '{where}.function.name'.",
+                param=f"{where}.function.name",
+                code="missing_required_parameter",
+            )
+        if not SCHEMA_NAME.match(name):
+            return RuleViolation(
+                f"Invalid '{where}.function.name': string does not match pattern. Expected a string that matches "
+                "the pattern '^[a-zA-Z0-9_-]+$'.",
+                param=f"{where}.function.name",
+                code="invalid_value",
+            )
+        parameters = function.get("parameters")
+        if strict_schemas and function.get("strict") is True:
+            problem = strict_schema_problem(parameters)
+            if problem is not None:
+                return RuleViolation(
+                    f"Invalid schema for function {name!r}: {problem}", param=f"{where}.function.parameters"
+                )
+        names.append(name)
+    if choice is None or choice in ("none", "auto", "required"):
+        return None
+    wanted = choice.get("function", {}).get("name") if isinstance(choice, dict) else None
+    if not isinstance(choice, dict) or choice.get("type") != "function" or wanted not in names:
+        return RuleViolation(
+            f"Invalid value for 'tool_choice': {choice!r} is not 'none', 'auto', 'required' or one of the tools.",
+            param="tool_choice",
+        )
+    return None
+
+
+def check_tool_messages(messages: object) -> RuleViolation | None:
+    """Tool results answer exactly the calls of the assistant message just before them."""
+    if not isinstance(messages, list):
+        return None
+    pending: list[str] = []  # call ids of the last assistant message still waiting for their tool message
+    opened_at = 0
+    for i, message in enumerate(messages):
+        role = message.get("role") if isinstance(message, dict) else None
+        if role == "tool":
+            call_id = message.get("tool_call_id")
+            if call_id not in pending:
+                return RuleViolation(
+                    "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with "
+                    "'tool_calls'.",
+                    param=f"messages.[{i}].role",
+                )
+            pending.remove(call_id)
+            continue
+        if pending:
+            return _unanswered(opened_at, pending)
+        calls = message.get("tool_calls") if isinstance(message, dict) and role == "assistant" else None
+        if calls:
+            pending = [c.get("id") for c in calls if isinstance(c, dict)]
+            opened_at = i
+    if pending:
+        return _unanswered(opened_at, pending)
+    return None
+
+
+def _unanswered(index: int, ids: list[str]) -> RuleViolation:
+    return RuleViolation(
+        "An assistant message with 'tool_calls' must be followed by tool messages responding to each "
+        f"'tool_call_id'. The following tool_call_ids did not have response messages: {', '.join(ids)}",
+        param=f"messages.[{index}].role",
+    )
 
 
 def _message_text(messages: object) -> str:

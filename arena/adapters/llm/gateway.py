@@ -26,7 +26,7 @@ from arena.engine.config.settings import Settings
 from arena.engine.llm.capabilities import FALLBACK_ORDER, next_mode
 from arena.engine.llm.prices import COST_QUANTUM, PriceTable
 from arena.engine.llm.strict_schema import strict_schema
-from arena.engine.llm.types import LLMCall, LLMCallResult
+from arena.engine.llm.types import LLMCall, LLMCallResult, ToolRequest
 from arena.engine.market.snapshot import canonical_json, sha256_hex
 from arena.kernel.kinds import CostSource, OutputMode, Provider
 from arena.kernel.states import CallStatus
@@ -286,6 +286,10 @@ class LLMGateway:
         response_format = response_format_for(call, mode)
         if response_format is not None:
             request["response_format"] = response_format
+        if call.tools:
+            request["tools"] = call.tools
+            if call.tool_choice:
+                request["tool_choice"] = call.tool_choice
         if call.provider == Provider.OPENROUTER:
             # usage accounting returns the call's real cost; require_parameters routes only to hosts that honour
             # the structured-output parameter; the attribution headers name the app (OpenRouter's docs)
@@ -314,6 +318,7 @@ class LLMGateway:
         finish = getattr(choice, "finish_reason", None)
         refusal = getattr(choice.message, "refusal", None)
         content: str | None = choice.message.content or ""
+        tool_calls = _tool_requests(getattr(choice.message, "tool_calls", None))
         status, error_class, error_message = CallStatus.OK, None, None
         if isinstance(refusal, str) and refusal.strip():
             status, error_class, error_message = CallStatus.REFUSED, "Refusal", scrub(refusal)
@@ -323,7 +328,12 @@ class LLMGateway:
             error_message = f"the reply stopped at max_tokens ({call.max_tokens})"
         cap = self._settings.llm_max_reply_bytes
         raw = (content or "").encode("utf-8")
-        if len(raw) > cap:
+        asked = sum(len(t.arguments.encode("utf-8")) + len(t.name) for t in tool_calls)
+        if tool_calls and len(raw) + asked > cap:
+            tool_calls = []
+            status, error_class = CallStatus.TRUNCATED, "ReplyTooLarge"
+            error_message = f"tool calls of {asked:,} bytes exceed the {cap:,}-byte cap (ARENA_LLM_MAX_REPLY_BYTES)"
+        elif len(raw) > cap:
             content = raw[:cap].decode("utf-8", errors="ignore")
             status, error_class = CallStatus.TRUNCATED, "ReplyTooLarge"
             error_message = f"reply of {len(raw):,} bytes cut to the {cap:,}-byte cap (ARENA_LLM_MAX_REPLY_BYTES)"
@@ -342,6 +352,7 @@ class LLMGateway:
             error_message=error_message,
             finish_reason=finish,
             note=note,
+            tool_calls=tool_calls,
         )
 
     def _result(
@@ -383,7 +394,7 @@ class LLMGateway:
         return float(min(MAX_BACKOFF_S, self._backoff_base_s * 2 ** (attempt - 1)))
 
 
-def sent_messages(call: LLMCall, mode: OutputMode) -> list[dict[str, str]]:
+def sent_messages(call: LLMCall, mode: OutputMode) -> list[dict[str, Any]]:
     """The call's messages, with the reply's shape added at the end of the last user message unless the provider
     enforces the schema (json_schema mode): the shared rules and market data in front stay identical for every
     agent of a run, whatever its mode, so a provider's prompt cache can reuse them."""
@@ -396,6 +407,21 @@ def sent_messages(call: LLMCall, mode: OutputMode) -> list[dict[str, str]]:
     else:
         messages[last_user]["content"] = messages[last_user]["content"] + "\n" + call.schema_instructions
     return messages
+
+
+def _tool_requests(raw: Any) -> list[ToolRequest]:
+    """The function calls of a reply (litellm's ChatCompletionMessageToolCall objects); other kinds are ignored."""
+    requests: list[ToolRequest] = []
+    for item in raw or []:
+        function = getattr(item, "function", None)
+        name = getattr(function, "name", None)
+        arguments = getattr(function, "arguments", None)
+        call_id = getattr(item, "id", None)
+        if isinstance(name, str) and isinstance(call_id, str):
+            requests.append(
+                ToolRequest(id=call_id, name=name, arguments=arguments if isinstance(arguments, str) else "")
+            )
+    return requests
 
 
 def response_format_for(call: LLMCall, mode: OutputMode) -> dict[str, Any] | None:

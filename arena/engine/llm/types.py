@@ -11,6 +11,15 @@ from arena.kernel.states import CallStatus
 
 
 @dataclass(frozen=True)
+class ToolRequest:
+    """A function call the model asked for: the provider's call id, the tool name, its raw JSON arguments."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class LLMCall:
     """One chat completion request with the ids that tie it to a run."""
 
@@ -18,7 +27,7 @@ class LLMCall:
     purpose: Purpose
     provider: Provider
     model: str
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     max_tokens: int
     temperature: float
     timeout_s: float
@@ -32,6 +41,8 @@ class LLMCall:
     output_mode: OutputMode = OutputMode.JSON_OBJECT  # how structured output is asked for (the gateway may step down)
     schema_instructions: str | None = None  # added to the system message when the provider does not enforce the schema
     max_attempts: int = 3
+    tools: list[dict[str, Any]] | None = None  # OpenAI function definitions offered to the model
+    tool_choice: str | None = None  # "auto" | "none" | "required" (only with tools)
 
 
 @dataclass(frozen=True)
@@ -55,8 +66,9 @@ class LLMCallResult:
     error_message: str | None = None
     finish_reason: str | None = None
     output_mode: OutputMode | None = None  # the mode this attempt used
-    sent_messages: list[dict[str, str]] | None = None  # as sent (schema instructions added when the mode needed them)
+    sent_messages: list[dict[str, Any]] | None = None  # as sent (schema instructions added when the mode needed them)
     extra: dict[str, Any] = field(default_factory=dict)
+    tool_calls: list[ToolRequest] = field(default_factory=list)  # the model asked for these (finish "tool_calls")
 
     @property
     def ok(self) -> bool:
