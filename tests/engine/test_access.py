@@ -16,9 +16,9 @@ def test_minted_token_verifies_until_it_expires() -> None:
 def test_wrong_secret_tampering_and_garbage_fail() -> None:
     token = mint_token(SECRET, ttl_s=60, now=1_000_000)
     assert not verify_token("other", token, now=1_000_000)
-    version, expires, sig = token.split(".")
-    assert not verify_token(SECRET, f"{version}.{int(expires) + 100}.{sig}", now=1_000_000)
-    for bad in ("", "v1", "v2.1000060." + sig, "v1.abc." + sig, token + "x"):
+    version, expires, nonce, sig = token.split(".")
+    assert not verify_token(SECRET, f"{version}.{int(expires) + 100}.{nonce}.{sig}", now=1_000_000)
+    for bad in ("", "v1", "v2.1000060." + sig, "v1.abc." + sig, "v1.1000060." + sig, token + "x"):
         assert not verify_token(SECRET, bad, now=1_000_000)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from arena.faces.web.widgets.access import sign_in_page, signed_in
+from arena.faces.web.widgets.access import sign_in_page, sign_out_link, signed_in
 
 st.set_page_config(page_title="Arena", page_icon="⚖️", layout="wide")
 
@@ -20,4 +20,5 @@ allowed = signed_in()
 navigation = st.navigation(pages, position="sidebar" if allowed else "hidden")
 if not allowed:
     sign_in_page()  # stops here: nothing below the sign-in renders without authentication
+sign_out_link()
 navigation.run()

@@ -1,5 +1,6 @@
 """All ORM models; importing this package registers every table on `Base.metadata`."""
 
+from arena.storage.models.access import SignInLinkUse
 from arena.storage.models.base import Base
 from arena.storage.models.execution import BrokerOrder, Fill, OrderIntent, OutcomeLink, PositionSnapshot
 from arena.storage.models.operations import (
@@ -34,6 +35,7 @@ __all__ = [
     "PowerCallBudget",
     "RunRequest",
     "SettingsAudit",
+    "SignInLinkUse",
     "Snapshot",
     "SpendLedger",
     "Strategy",

@@ -1,7 +1,9 @@
-"""Bearer-token authentication for every admin route but health.
+"""Bearer-token authentication for every admin route but health, with failed-attempt throttling.
 
 The token is `ARENA_ADMIN_TOKEN`; it is compared in constant time and never echoed. With no token configured the
 API is disabled — every protected route answers 503 `api_disabled` saying why — rather than open to anyone.
+A wrong token counts against the client's address (arena/faces/web/throttle.py, shared with the dashboard
+sign-in); past the limit every request from that address answers 429 with Retry-After, right token or not.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from starlette.responses import Response
 from arena.engine.config.settings import Settings
 from arena.faces.web.api.context import context
 from arena.faces.web.api.errors import ApiError, Handler
+from arena.faces.web.proxy import client_address
+from arena.faces.web.throttle import FailureThrottle, throttle_for
 
 CHALLENGE = 'Bearer realm="arena"'
 
@@ -24,7 +28,7 @@ def configured_token(settings: Settings) -> str | None:
     return token or None
 
 
-def require_admin(request: Request, settings: Settings) -> None:
+def require_admin(request: Request, settings: Settings, throttle: FailureThrottle | None = None) -> None:
     """Raise ApiError (503 disabled, 401 missing/wrong token) unless the request carries the admin token."""
     expected = configured_token(settings)
     if expected is None:
@@ -32,6 +36,16 @@ def require_admin(request: Request, settings: Settings) -> None:
             503,
             "api_disabled",
             "ARENA_ADMIN_TOKEN is not set, so the admin API serves only /health; set it and restart the web process",
+        )
+    address = client_address(request.scope)
+    max_failures, window_s = settings.auth_max_failures, settings.auth_failure_window_s
+    wait_s = throttle.retry_after(address, max_failures=max_failures, window_s=window_s) if throttle else None
+    if wait_s is not None:
+        raise ApiError(
+            429,
+            "too_many_failures",
+            f"too many failed authentication attempts from this address; retry in {wait_s} s",
+            headers={"Retry-After": str(wait_s)},
         )
     scheme, _, presented = request.headers.get("authorization", "").partition(" ")
     presented = presented.strip()
@@ -43,6 +57,10 @@ def require_admin(request: Request, settings: Settings) -> None:
             headers={"WWW-Authenticate": CHALLENGE},
         )
     if not hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8")):
+        if throttle is not None:
+            throttle.record_failure(
+                address, "wrong bearer token", door="api", max_failures=max_failures, window_s=window_s
+            )
         raise ApiError(
             401,
             "unauthorized",
@@ -56,7 +74,8 @@ def guarded(func: Handler) -> Handler:
 
     @functools.wraps(func)
     async def wrapper(request: Request) -> Response:
-        require_admin(request, context(request).settings())
+        ctx = context(request)
+        require_admin(request, ctx.settings(), throttle_for(ctx))
         return await func(request)
 
     return wrapper

@@ -34,7 +34,12 @@ def database() -> Database | None:
 
 
 def actor() -> str:
-    """Who is making a change: the proxy's X-Forwarded-User when AdminHub sets it, else "dashboard"."""
+    """Who is making a change: the proxy's X-Forwarded-User when AdminHub sets it, else "dashboard".
+
+    Only a trusted proxy's value can reach this point: the web process's ForwardedHeaders middleware
+    (arena/faces/web/proxy.py) removes the header from every connection that does not come from
+    ARENA_TRUSTED_PROXIES.
+    """
     try:
         raw = st.context.headers.get("X-Forwarded-User") or ""
     except Exception:  # no request context (e.g. a bare script run)
