@@ -5,7 +5,7 @@ The engine calls these protocols and never a vendor SDK; `arena.adapters.alpaca`
 an adapter builds them without reaching into the engine's logic.
 
     Broker       orders (submit, look up by client_order_id), the market clock, asset flags
-    MarketFeed   raw market facts: daily bars, latest quotes, the account and its positions (an adapter)
+    MarketFeed   raw market facts: daily bars, latest quotes, recent bars, news, the account and its positions
     MarketData   what runs and scoring ask for: a market snapshot with indicators, the portfolio, daily bars
                  (arena.engine.market.service.MarketService builds it from a MarketFeed)
 
@@ -75,6 +75,23 @@ class QuoteView(BaseModel):
     ask: float | None
 
 
+class NewsItem(BaseModel):
+    """One news article as the tools hand it on (third-party text: data, never instructions)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    headline: str
+    summary: str
+    source: str
+    url: str | None
+    created_at: datetime
+    symbols: list[str]
+
+
+BarTimeframe = Literal["1Day", "1Min"]
+
+
 class Broker(Protocol):
     """Market orders, idempotent on `client_order_id`, plus the reads the guardrails and reconciliation need."""
 
@@ -117,6 +134,14 @@ class MarketFeed(Protocol):
         """Account equity, cash and buying power, and open positions (short ones with negative qty)."""
         ...
 
+    def recent_bars(self, symbol: str, *, timeframe: BarTimeframe, limit: int, end: datetime) -> list[Bar]:
+        """The newest `limit` bars of one symbol ending at `end`, oldest first (the agents' bars tool)."""
+        ...
+
+    def news(self, symbol: str, *, limit: int, end: datetime) -> list[NewsItem]:
+        """The newest `limit` articles about one symbol published up to `end`, newest first."""
+        ...
+
 
 class MarketData(Protocol):
     """What runs, reconciliation and scoring ask for."""
@@ -130,6 +155,12 @@ class MarketData(Protocol):
     def daily_bars(self, symbols: list[str], *, start: datetime) -> dict[str, list[Bar]]:
         """Adjusted daily bars from `start` until now, per symbol."""
         ...
+
+    def latest_quotes(self, symbols: list[str]) -> dict[str, QuoteView]: ...
+
+    def recent_bars(self, symbol: str, *, timeframe: BarTimeframe, limit: int, end: datetime) -> list[Bar]: ...
+
+    def news(self, symbol: str, *, limit: int, end: datetime) -> list[NewsItem]: ...
 
 
 class Gateway(Protocol):

@@ -72,6 +72,15 @@ class CallStatus(StrEnum):
     REFUSED = "refused"  # the model refused (`message.refusal`)
 
 
+class ToolCallStatus(StrEnum):
+    """How one tool call an agent asked for ended (`ai_tool_calls.status`)."""
+
+    OK = "ok"
+    REFUSED = "refused"  # not allowed (policy, unknown tool, symbol outside the universe, bad arguments): not run
+    ERROR = "error"  # ran and failed (the data source answered with an error)
+    TIMEOUT = "timeout"  # the tool-time budget ran out before it answered
+
+
 class ExecutionOutcome(StrEnum):
     """What became of a run's final decision (`ai_arena_consensus.outcome`)."""
 

@@ -39,9 +39,10 @@ Server switches: ``LLMServer(strict_rules=False)`` turns every request check off
 
 Tool calls: ``Reply(tool_calls=(ToolCall("get_quote", {"symbol": "AAPL"}),))`` answers with OpenAI's
 function-calling shape (content null, ``message.tool_calls[]`` with ``call_…`` ids and JSON-string arguments,
-finish_reason ``tool_calls``). Only a request that offers `tools` can get one (a model never calls a tool it
-was not given: the server answers 500 "script error" otherwise), and for every behaviour the request's `tools`,
-`tool_choice` and tool-message sequence are checked against OpenAI's rules (`tests.support.openai_rules`).
+finish_reason ``tool_calls``). Only a request that offers `tools` without ``tool_choice: "none"`` can get one (a
+model never calls a tool it was not given or was told not to call: the server answers 500 "script error"), and
+for every behaviour the request's `tools`, `tool_choice` and tool-message sequence are checked against OpenAI's
+rules (`tests.support.openai_rules`).
 
 Reply extras: ``retry_after`` (429 with `Retry-After`, `retry-after-ms` and `x-ratelimit-*` headers and
 OpenAI's rate-limit body), ``refusal`` (content null, `message.refusal` set), ``truncate_at`` (content cut
@@ -605,7 +606,7 @@ class LLMServer:
             return _Answer(reply.status, reply.raw_body, _rate_limit_headers(reply))
         if reply.status >= 400:
             return _error_answer(reply, model, profile)
-        if reply.tool_calls and not body.get("tools"):
+        if reply.tool_calls and (not body.get("tools") or body.get("tool_choice") == "none"):
             return _json_answer(
                 500,
                 {

@@ -23,6 +23,7 @@ from arena.engine.config.settings import Settings
 from arena.kernel.errors import BrokerRejected, ConfigurationError
 
 if TYPE_CHECKING:
+    from alpaca.data.historical.news import NewsClient
     from alpaca.data.historical.stock import StockHistoricalDataClient
     from alpaca.trading.client import TradingClient
 
@@ -68,9 +69,10 @@ def _base_url(url: str | None) -> str | None:
 
 
 @cache
-def _client_classes() -> tuple[type[StockHistoricalDataClient], type[TradingClient]]:
+def _client_classes() -> tuple[type[StockHistoricalDataClient], type[TradingClient], type[NewsClient]]:
     """Subclasses of alpaca-py's clients that bound every HTTP request (built once, on first use)."""
     from alpaca.common.rest import RESTClient
+    from alpaca.data.historical.news import NewsClient
     from alpaca.data.historical.stock import StockHistoricalDataClient
     from alpaca.trading.client import TradingClient
 
@@ -91,7 +93,10 @@ def _client_classes() -> tuple[type[StockHistoricalDataClient], type[TradingClie
     class ArenaTradingClient(_Bounded, TradingClient):
         """TradingClient with a timeout and no hidden retries."""
 
-    return ArenaDataClient, ArenaTradingClient
+    class ArenaNewsClient(_Bounded, NewsClient):
+        """NewsClient (Alpaca's /v1beta1/news) with a timeout and no hidden retries."""
+
+    return ArenaDataClient, ArenaTradingClient, ArenaNewsClient
 
 
 class AlpacaClients:
@@ -102,6 +107,7 @@ class AlpacaClients:
         self._lock = threading.Lock()
         self._trading: TradingClient | None = None
         self._data: StockHistoricalDataClient | None = None
+        self._news: NewsClient | None = None
         self._scrub = scrubber([config.api_key or "", config.secret_key or ""])
 
     @classmethod
@@ -124,6 +130,17 @@ class AlpacaClients:
             if self._data is None:
                 self._data = self.build_data()
             return self._data
+
+    @property
+    def news(self) -> NewsClient:
+        """News client on the market-data host (ALPACA_DATA_URL), API version v1beta1."""
+        with self._lock:
+            if self._news is None:
+                key, secret = self.config.credentials()
+                client = _client_classes()[2](api_key=key, secret_key=secret, url_override=self.config.data_url)
+                client.arena_timeout_s = self.config.timeout_s  # type: ignore[attr-defined]
+                self._news = client
+            return self._news
 
     def build_trading(self) -> TradingClient:
         """Construct the TradingClient; `trading` calls this once, on first use."""

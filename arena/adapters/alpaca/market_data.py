@@ -6,13 +6,13 @@ indicators and assembles the snapshot.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from arena.adapters.alpaca._convert import enum_text, number_or_zero
 from arena.adapters.alpaca.client import AlpacaClients, expect
 from arena.engine.market.snapshot import Bar, PortfolioState, Position
-from arena.engine.ports import QuoteView
+from arena.engine.ports import BarTimeframe, NewsItem, QuoteView
 from arena.kernel.kinds import PositionSide
 
 if TYPE_CHECKING:
@@ -63,6 +63,54 @@ class AlpacaMarketData:
             bar_set = expect(client.get_stock_bars(request), BarSet)
         raw: dict[str, list[Any]] = bar_set.data
         return {s: sorted((_bar(b) for b in raw.get(s, [])), key=lambda b: b.t) for s in symbols}
+
+    def recent_bars(self, symbol: str, *, timeframe: BarTimeframe, limit: int, end: datetime) -> list[Bar]:
+        """The newest `limit` IEX bars up to `end` (asked newest first, returned oldest first)."""
+        from alpaca.common.enums import Sort
+        from alpaca.data.enums import Adjustment, DataFeed
+        from alpaca.data.models import BarSet
+        from alpaca.data.requests import StockBarsRequest
+        from alpaca.data.timeframe import TimeFrame
+
+        daily = timeframe == "1Day"
+        # a window wide enough for `limit` bars across weekends and holidays; `limit` + sort cut it to the newest
+        span = timedelta(days=limit * 2 + 10) if daily else timedelta(days=5)
+        request = StockBarsRequest(
+            symbol_or_symbols=[symbol],
+            timeframe=TimeFrame.Day if daily else TimeFrame.Minute,
+            start=(end - span).astimezone(UTC),
+            end=end.astimezone(UTC),
+            limit=limit,
+            sort=Sort.DESC,
+            feed=DataFeed.IEX,
+            adjustment=Adjustment.ALL,
+        )
+        with self.clients.errors("get recent bars"):
+            bar_set = expect(self.clients.data.get_stock_bars(request), BarSet)
+        raw: dict[str, list[Any]] = bar_set.data
+        return sorted((_bar(b) for b in raw.get(symbol, [])), key=lambda b: b.t)[-limit:]
+
+    def news(self, symbol: str, *, limit: int, end: datetime) -> list[NewsItem]:
+        """The newest `limit` articles about `symbol` up to `end` (Alpaca's news API, newest first)."""
+        from alpaca.data.models.news import NewsSet
+        from alpaca.data.requests import NewsRequest
+
+        request = NewsRequest(symbols=symbol, end=end.astimezone(UTC), limit=limit, sort="desc")
+        with self.clients.errors("get news"):
+            news_set = expect(self.clients.news.get_news(request), NewsSet)
+        articles = news_set.data.get("news", [])
+        return [
+            NewsItem(
+                id=str(a.id),
+                headline=a.headline,
+                summary=a.summary,
+                source=a.source,
+                url=a.url,
+                created_at=a.created_at.astimezone(UTC),
+                symbols=list(a.symbols),
+            )
+            for a in articles[:limit]
+        ]
 
     def latest_quotes(self, symbols: list[str]) -> dict[str, QuoteView]:
         from alpaca.data.enums import DataFeed

@@ -3,27 +3,49 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from arena.engine.config.settings import Settings
 from arena.engine.decide.prompts import TEMPLATES
 from arena.engine.enum_schema import inline_enum
+from arena.engine.tools.catalog import ToolName
+from arena.engine.tools.policy import DEFAULT_MAX_ROUNDS, DEFAULT_MAX_SECONDS, MAX_ROUNDS_LIMIT
 from arena.kernel.kinds import OutputMode, ProfileMode, Provider, Role, ToolPolicy
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+NAME_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"  # published in the API schema; checked with fullmatch (no trailing \n)
+NAME_RE = re.compile(NAME_PATTERN)
 ROLES = tuple(Role)
+
+
+def _cross_field_rules(schema: dict[str, Any]) -> None:
+    """The model-level rules below, written into the JSON Schema too, so the API document promises no more."""
+    schema["allOf"] = [
+        {  # _template_exists
+            "anyOf": [
+                {
+                    "properties": {"prompt_template_id": {"const": t}, "prompt_version": {"const": v}},
+                    "required": ["prompt_template_id"] if v == 1 else ["prompt_template_id", "prompt_version"],
+                }
+                for t, v in sorted(TEMPLATES)
+            ]
+        },
+        {  # _judge_role
+            "if": {"properties": {"mode": {"const": ProfileMode.JUDGE_CHEAP.value}}, "required": ["mode"]},
+            "then": {"properties": {"role": {"const": Role.JUDGE.value}}},
+        },
+    ]
 
 
 class ProfileSpec(BaseModel):
     """One profile configuration as an operator writes it; saving a changed spec creates a new version."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_cross_field_rules)
 
-    name: str
+    name: str = Field(json_schema_extra={"pattern": NAME_PATTERN})
     provider: Annotated[Provider, inline_enum(Provider, "Provider")]
-    api_base: str | None = None
+    api_base: str | None = Field(default=None, json_schema_extra={"pattern": "^(https?://|$)"})
     model: str = Field(min_length=1, max_length=128)
     role: Annotated[Role, inline_enum(Role, "Role")]
     prompt_template_id: str
@@ -31,6 +53,11 @@ class ProfileSpec(BaseModel):
     max_tokens: int = Field(default=800, gt=0, le=32000)
     temperature: float = Field(default=0.2, ge=0, le=2)
     tool_policy: Annotated[ToolPolicy, inline_enum(ToolPolicy, "Tool Policy")] = ToolPolicy.NONE
+    tools_allowed: list[Annotated[ToolName, inline_enum(ToolName, "Tool Name")]] | None = Field(
+        default=None, max_length=len(ToolName), description="read_only tools this agent may call; empty: every one"
+    )
+    tool_max_rounds: int = Field(default=DEFAULT_MAX_ROUNDS, ge=0, le=MAX_ROUNDS_LIMIT)
+    tool_max_seconds: float = Field(default=DEFAULT_MAX_SECONDS, gt=0, le=120)
     mode: Annotated[ProfileMode, inline_enum(ProfileMode, "Mode")] = ProfileMode.CHEAP_FIRST
     enabled: bool = True
     daily_budget_usd: float | None = Field(default=None, ge=0)
@@ -49,9 +76,15 @@ class ProfileSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not NAME_RE.match(value):
+        if not NAME_RE.fullmatch(value):
             raise ValueError("use 2-64 lower-case letters, digits or _, starting with a letter")
         return value
+
+    @field_validator("tools_allowed")
+    @classmethod
+    def _tools(cls, value: list[ToolName] | None) -> list[ToolName] | None:
+        """An empty list means every tool (None); duplicates are dropped, order kept."""
+        return list(dict.fromkeys(value)) if value else None
 
     @field_validator("api_base")
     @classmethod

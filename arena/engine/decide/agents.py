@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from arena.engine.decide.decision import AgentDecision, decision_json_schema, parse_decision
 from arena.engine.decide.prompts import render_repair, schema_instructions
 from arena.engine.decide.spend import SpendGuard, SpendRefusal, SpendScope
 from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.ports import Gateway
+from arena.engine.tools.catalog import tool_definitions
+from arena.engine.tools.policy import NO_TOOLS, ToolPlan
+from arena.engine.tools.toolbox import ToolBox, ToolCallRecord
 from arena.kernel.ids import DecisionId, new_id
 from arena.kernel.kinds import OutputMode, Phase, Provider, Purpose
 from arena.kernel.states import AgentStatus, CallStatus
@@ -40,6 +44,7 @@ class AgentSpec:
     daily_budget_usd: float | None = None
     daily_call_limit: int | None = None
     output_mode: OutputMode = OutputMode.JSON_OBJECT  # the profile's override, else the capability table's
+    tools: ToolPlan = NO_TOOLS  # which read-only tools it may call (and why none, when none)
 
 
 @dataclass
@@ -59,6 +64,8 @@ class AgentOutcome:
     calls: list[LLMCallResult] = field(default_factory=list)
     latency_ms: int = 0
     refused_by: SpendScope | None = None  # set when a spend limit stopped the call
+    tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    tools_note: str | None = None  # why the agent ran without tools although its policy allows them
 
     @property
     def valid(self) -> bool:
@@ -85,12 +92,17 @@ async def ask_agent(
     universe: list[str],
     repair_agent: AgentSpec | None,
     spend: SpendGuard,
+    toolbox: ToolBox | None = None,
 ) -> AgentOutcome:
-    """Ask, validate, repair once with a cheap model; the whole thing bounded by the agent's timeout.
+    """Ask (with tool rounds when the agent may call tools), validate, repair once with a cheap model; the whole
+    thing bounded by the agent's timeout.
 
-    Every call (the repair included) is first claimed from the spend limits; a refused first call skips the agent.
+    Every call (tool rounds and the repair included) is first claimed from the spend limits; a refused first call
+    skips the agent.
     """
     outcome = AgentOutcome(agent=agent, phase=phase, round=round_no)
+    if agent.tools.why_not is not None and agent.tools.why_not != NO_TOOLS.why_not:
+        outcome.tools_note = agent.tools.why_not
     started = time.monotonic()
     try:
         await asyncio.wait_for(
@@ -104,6 +116,7 @@ async def ask_agent(
                 universe=universe,
                 repair_agent=repair_agent,
                 spend=spend,
+                toolbox=toolbox,
             ),
             timeout=agent.timeout_s,
         )
@@ -126,14 +139,51 @@ async def _ask(
     universe: list[str],
     repair_agent: AgentSpec | None,
     spend: SpendGuard,
+    toolbox: ToolBox | None,
 ) -> None:
-    first = _call(agent, messages, ids=ids, purpose=purpose, decision_id=outcome.decision_id, universe=universe)
+    plan = agent.tools if toolbox is not None else NO_TOOLS
+    tools = tool_definitions(list(plan.offered), universe) if plan.enabled else None
+    first = _call(
+        agent, messages, ids=ids, purpose=purpose, decision_id=outcome.decision_id, universe=universe, tools=tools
+    )
     result = await guarded_call(gateway, spend, agent, first)
     if isinstance(result, SpendRefusal):
         outcome.status, outcome.error, outcome.refused_by = AgentStatus.SKIPPED, result.reason, result.scope
         return
     outcome.calls.append(result)
     outcome.prompt_hash = result.prompt_hash
+    conversation = list(messages)
+    rounds = 0
+    while result.ok and result.tool_calls:
+        if toolbox is None or tools is None or rounds >= plan.max_rounds:
+            outcome.status, outcome.raw_output = AgentStatus.INVALID, result.content
+            outcome.error = f"the model asked for tools after {rounds} tool round(s) (cap {plan.max_rounds})"
+            return
+        rounds += 1
+        conversation.append(_assistant_turn(result))
+        for request in result.tool_calls:
+            record = await toolbox.run(
+                request, plan, budget_key=outcome.decision_id, round_no=rounds, llm_call_key=result.call.call_key
+            )
+            outcome.tool_calls.append(record)
+            conversation.append({"role": "tool", "tool_call_id": request.id, "content": record.content})
+        follow_up = _call(
+            agent,
+            conversation,
+            ids=ids,
+            purpose=purpose,
+            decision_id=outcome.decision_id,
+            universe=universe,
+            tools=tools,
+            tool_choice="none" if rounds >= plan.max_rounds else "auto",
+        )
+        answered = await guarded_call(gateway, spend, agent, follow_up)
+        if isinstance(answered, SpendRefusal):
+            outcome.status, outcome.refused_by = AgentStatus.INVALID, answered.scope
+            outcome.error = f"stopped after tool round {rounds}: {answered.reason}"
+            return
+        outcome.calls.append(answered)
+        result = answered
     if result.status in UNPARSEABLE:  # a cut or refused reply is never parsed or repaired as if it were a decision
         outcome.status, outcome.raw_output = AgentStatus.INVALID, result.content
         outcome.error = f"reply {result.status}: {result.error_message}"
@@ -195,16 +245,33 @@ async def guarded_call(
     return result
 
 
+def _assistant_turn(result: LLMCallResult) -> dict[str, Any]:
+    """The model's tool-call turn as it goes back into the conversation (OpenAI's message shape)."""
+    return {
+        "role": "assistant",
+        "content": result.content or None,
+        "tool_calls": [
+            {"id": t.id, "type": "function", "function": {"name": t.name, "arguments": t.arguments}}
+            for t in result.tool_calls
+        ],
+    }
+
+
 def _call(
     agent: AgentSpec,
-    messages: list[dict[str, str]],
+    messages: list[dict[str, Any]],
     *,
     ids: CallIds,
     purpose: Purpose,
     decision_id: str,
     universe: list[str],
+    tools: list[dict[str, Any]] | None = None,
+    tool_choice: str = "auto",
 ) -> LLMCall:
     return LLMCall(
+        call_key=new_id(),
+        tools=tools,
+        tool_choice=tool_choice if tools else None,
         trace_id=ids.trace_id,
         run_id=ids.run_id,
         cycle_id=ids.cycle_id,

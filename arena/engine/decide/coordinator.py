@@ -39,6 +39,7 @@ from arena.engine.decide.prompts import (
 from arena.engine.decide.spend import SpendGuard, SpendScope
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState
 from arena.engine.ports import Gateway
+from arena.engine.tools.toolbox import ToolBox
 from arena.kernel.kinds import (
     DecidedBy,
     FinalAction,
@@ -96,6 +97,7 @@ class ArenaCoordinator:
     config: GuardrailConfig
     spend: SpendGuard
     claim_power_call: PowerClaim
+    tools: ToolBox | None = None  # the run's read-only tools (agents whose policy allows them may call them)
 
     async def run(
         self,
@@ -379,6 +381,7 @@ class ArenaCoordinator:
             universe=run.universe,
             repair_agent=run.repair_agent,
             spend=self.spend,
+            toolbox=self.tools,
         )
 
     def _veto_in_run(self, run: _Run) -> Veto | None:

@@ -48,4 +48,5 @@ def to_row(result: LLMCallResult) -> CostTelemetry:
         finish_reason=result.finish_reason,
         output_mode=result.output_mode,
         note=result.extra.get("note"),
+        call_key=call.call_key,
     )

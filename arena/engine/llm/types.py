@@ -43,6 +43,7 @@ class LLMCall:
     max_attempts: int = 3
     tools: list[dict[str, Any]] | None = None  # OpenAI function definitions offered to the model
     tool_choice: str | None = None  # "auto" | "none" | "required" (only with tools)
+    call_key: str | None = None  # ties the call's telemetry rows to the tool calls it asked for
 
 
 @dataclass(frozen=True)

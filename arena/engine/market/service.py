@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from arena.engine.market.indicators import classify_regime, compute_indicators, overall_rule
 from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState, SymbolSnapshot
 from arena.engine.market.symbols import normalize_symbols
-from arena.engine.ports import MarketFeed, QuoteView
+from arena.engine.ports import BarTimeframe, MarketFeed, NewsItem, QuoteView
 from arena.kernel.errors import InvalidRequestError
 from arena.kernel.kinds import Regime
 
@@ -50,6 +50,17 @@ class MarketService:
 
     def daily_bars(self, symbols: list[str], *, start: datetime) -> dict[str, list[Bar]]:
         return self.feed.daily_bars(normalize_symbols(symbols), start=start)
+
+    def latest_quotes(self, symbols: list[str]) -> dict[str, QuoteView]:
+        return self.feed.latest_quotes(normalize_symbols(symbols))
+
+    def recent_bars(self, symbol: str, *, timeframe: BarTimeframe, limit: int, end: datetime) -> list[Bar]:
+        (wanted,) = normalize_symbols([symbol])
+        return self.feed.recent_bars(wanted, timeframe=timeframe, limit=limit, end=end)[-limit:]
+
+    def news(self, symbol: str, *, limit: int, end: datetime) -> list[NewsItem]:
+        (wanted,) = normalize_symbols([symbol])
+        return [n for n in self.feed.news(wanted, limit=limit, end=end) if n.created_at <= end][:limit]
 
 
 def assemble_snapshot(

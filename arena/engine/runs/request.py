@@ -10,12 +10,12 @@ from arena.engine.config.settings import Settings
 from arena.engine.decide.agents import AgentSpec
 from arena.engine.llm.capabilities import CapabilityTable
 from arena.engine.market.symbols import normalize_symbols
+from arena.engine.tools.policy import plan_tools
 from arena.kernel.errors import ConfigurationError, InvalidRequestError
 from arena.kernel.kinds import OutputMode, ProfileMode, Provider, RunMode
 from arena.storage.models import AgentProfile, AgentProfileVersion
 from arena.storage.repositories.profiles import current_profiles
 
-MAX_RUN_SYMBOLS = 20
 MODES = tuple(RunMode)
 
 
@@ -58,11 +58,7 @@ def plan_run(
     """Raise InvalidRequestError / ConfigurationError with one clear line, or return the plan."""
     if mode not in MODES:
         raise InvalidRequestError(f"mode must be one of {', '.join(MODES)} (got {mode!r})", field="mode")
-    clean = normalize_symbols(symbols)
-    if not clean:
-        raise InvalidRequestError("at least one symbol is required", field="symbols")
-    if len(clean) > MAX_RUN_SYMBOLS:
-        raise InvalidRequestError(f"at most {MAX_RUN_SYMBOLS} symbols per run", field="symbols")
+    clean = normalize_symbols(symbols)  # at least one, at most MAX_SYMBOLS, each a valid ticker
     if debaters and mode != RunMode.DEBATE:
         raise InvalidRequestError("debaters only apply to mode=debate", field="debaters")
     profiles = current_profiles(session=session)
@@ -143,4 +139,11 @@ def to_spec(profile: AgentProfile, version: AgentProfileVersion, capabilities: C
         daily_budget_usd=float(version.daily_budget_usd) if version.daily_budget_usd is not None else None,
         daily_call_limit=version.daily_call_limit,
         output_mode=OutputMode(version.output_mode) if version.output_mode else capability.output,
+        tools=plan_tools(
+            policy=version.tool_policy,
+            allowed=version.tools_allowed,
+            max_rounds=version.tool_max_rounds,
+            max_seconds=float(version.tool_max_seconds),
+            model_supports_tools=capability.tools,
+        ),
     )

@@ -21,13 +21,15 @@ from arena.engine.llm.prices import PriceTable
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState, canonical_json, sha256_hex
 from arena.engine.ports import Broker, Ports
 from arena.engine.runs.request import plan_run
+from arena.engine.tools.toolbox import ToolBox, ToolCallRecord
 from arena.kernel.clock import utcnow
 from arena.kernel.errors import RunNotClaimable
 from arena.kernel.kinds import ExecutionMode, FinalAction, SnapshotKind
 from arena.kernel.states import ExecutionOutcome, RunStatus
-from arena.storage.models import AgentDecision, ArenaRun, Consensus
+from arena.storage.models import AgentDecision, ArenaRun, Consensus, ToolCall
 from arena.storage.models.runs import RUN_ERROR_MAX_CHARS
 from arena.storage.repositories import runs
+from arena.storage.repositories import tools as tools_repo
 
 log = logging.getLogger("arena.run")
 
@@ -196,6 +198,7 @@ async def _decide(*, sessions: sessionmaker[Session], settings: Settings, ports:
         config=config,
         spend=DatabaseSpendGuard(sessions, config, pricing),
         claim_power_call=power_claimer(sessions, config),
+        tools=ToolBox(market=ports.market, snapshot=snapshot, universe=plan.symbols),
     )
     result = await coordinator.run(
         ids=CallIds(run.trace_id, run.run_id, run.cycle_id, input_hash),
@@ -277,7 +280,7 @@ def _decision_row(run_id: str, o: AgentOutcome) -> AgentDecision:
         confidence=d.confidence if d else None,
         required_tools=d.required_tools if d else [],
         data_dependencies=d.data_dependencies if d else [],
-        tool_calls=[{"name": t, "status": "requested"} for t in (d.required_tools if d else [])],
+        tools_note=o.tools_note,
         validation_errors=o.validation_errors + ([o.error] if o.error and not o.valid else []),
         raw_output=o.raw_output,
         prompt_hash=o.prompt_hash,
@@ -309,8 +312,33 @@ def _record_result(sessions: sessionmaker[Session], run_id: str, trace_id: str, 
     )
     with sessions() as session, session.begin():
         runs.add_decisions(session=session, rows=[_decision_row(run_id, o) for o in result.outcomes])
+        tool_rows = [
+            (_tool_row(run_id, o, seq, t), t.llm_call_key)
+            for o in result.outcomes
+            for seq, t in enumerate(o.tool_calls, 1)
+        ]
+        tools_repo.add_tool_calls(session=session, rows=tool_rows)
         runs.add_consensus(session=session, row=consensus)
         return consensus.decision_id
+
+
+def _tool_row(run_id: str, outcome: AgentOutcome, seq: int, record: ToolCallRecord) -> ToolCall:
+    return ToolCall(
+        run_id=run_id,
+        agent_decision_id=outcome.decision_id,
+        provider_call_id=record.call_id[:64],
+        round=record.round,
+        seq=seq,
+        name=record.name[:64],
+        arguments=record.arguments,
+        raw_arguments=record.raw_arguments,
+        status=record.status,
+        error=record.error,
+        result_bytes=record.result_bytes,
+        result_hash=record.result_hash,
+        result_preview=record.preview,
+        latency_ms=record.latency_ms,
+    )
 
 
 def _execute(

@@ -15,6 +15,7 @@ from arena.storage.models.outcomes import DecisionScore, LeaderboardSnapshot
 from arena.storage.models.profiles import AgentProfile, AgentProfileVersion
 from arena.storage.models.runs import AgentDecision, ArenaRun, Consensus, Snapshot
 from arena.storage.models.telemetry import CostTelemetry, PowerCallBudget, SpendLedger
+from arena.storage.models.tools import ToolCall
 
 __all__ = [
     "AgentDecision",
@@ -39,6 +40,7 @@ __all__ = [
     "Snapshot",
     "SpendLedger",
     "Strategy",
+    "ToolCall",
     "WorkerHeartbeat",
     "WorkerLease",
 ]

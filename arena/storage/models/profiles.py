@@ -68,6 +68,9 @@ class AgentProfileVersion(Base):
     max_tokens: Mapped[int] = mapped_column(Integer)
     temperature: Mapped[float] = mapped_column(Float)
     tool_policy: Mapped[str] = mapped_column(String(32))
+    tools_allowed: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # None: every read-only tool
+    tool_max_rounds: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    tool_max_seconds: Mapped[float] = mapped_column(Float, default=20.0, server_default="20")
     mode: Mapped[str] = mapped_column(String(16))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     daily_budget_usd: Mapped[Decimal | None] = mapped_column(Numeric(12, 4), nullable=True)

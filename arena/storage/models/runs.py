@@ -118,7 +118,7 @@ class AgentDecision(Base):
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     required_tools: Mapped[list[str]] = mapped_column(JSON, default=list)
     data_dependencies: Mapped[list[str]] = mapped_column(JSON, default=list)
-    tool_calls: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    tools_note: Mapped[str | None] = mapped_column(Text, nullable=True)  # why no tools although the policy allows
     validation_errors: Mapped[list[str]] = mapped_column(JSON, default=list)
     raw_output: Mapped[str | None] = mapped_column(Text, nullable=True)
     prompt_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)

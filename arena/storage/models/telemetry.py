@@ -25,6 +25,7 @@ class CostTelemetry(Base):
         Index("ix_telemetry_run", "run_id"),
         Index("ix_telemetry_created", "created_at"),
         Index("ix_telemetry_trace", "trace_id"),
+        Index("ix_telemetry_call_key", "call_key"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -52,6 +53,7 @@ class CostTelemetry(Base):
     finish_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     output_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)  # how structured output was asked
     note: Mapped[str | None] = mapped_column(Text, nullable=True)  # e.g. a mode stepped down after a rejection
+    call_key: Mapped[str | None] = mapped_column(String(32), nullable=True)  # one logical call's attempts share it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -29,6 +29,9 @@ class ProfileVersionView:
     max_tokens: int
     temperature: float
     tool_policy: str
+    tools_allowed: list[str] | None  # None: every read-only tool (when the policy is read_only)
+    tool_max_rounds: int
+    tool_max_seconds: float
     mode: ProfileMode
     enabled: bool
     daily_budget_usd: float | None

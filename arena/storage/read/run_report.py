@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from arena.kernel.kinds import DecidedBy
 from arena.kernel.states import OrderStatus
-from arena.storage.models import AgentDecision, ArenaRun, Consensus, CostTelemetry, OutcomeLink
+from arena.storage.models import AgentDecision, ArenaRun, Consensus, CostTelemetry, OutcomeLink, ToolCall
 from arena.storage.read.run_views import (
     AgentRow,
     ConsensusView,
@@ -24,8 +24,10 @@ from arena.storage.read.run_views import (
     RunDetails,
     RunSummary,
     SnapshotHashes,
+    ToolCallView,
 )
 from arena.storage.read.values import optional, project
+from arena.storage.repositories.tools import tool_calls_for_run
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class _Rows:
     consensus: Consensus | None
     decisions: list[AgentDecision]
     links: list[OutcomeLink]
+    tools: dict[str, list[ToolCall]]  # per agent decision id, in call order
 
 
 def _load(session: Session, run_id: str) -> _Rows | None:
@@ -54,7 +57,10 @@ def _load(session: Session, run_id: str) -> _Rows | None:
                 .order_by(OutcomeLink.created_at, OutcomeLink.id)
             )
         )
-    return _Rows(run, consensus, list(decisions), links)
+    tools: dict[str, list[ToolCall]] = {}
+    for call in tool_calls_for_run(session=session, run_id=run_id):
+        tools.setdefault(call.agent_decision_id, []).append(call)
+    return _Rows(run, consensus, list(decisions), links, tools)
 
 
 def run_summary(*, session: Session, run_id: str) -> RunSummary | None:
@@ -63,8 +69,8 @@ def run_summary(*, session: Session, run_id: str) -> RunSummary | None:
     return _summary(rows) if rows is not None else None
 
 
-def _agent_row(d: AgentDecision) -> AgentRow:
-    return project(AgentRow, d, profile=d.profile_name)
+def _agent_row(d: AgentDecision, tools: dict[str, list[ToolCall]]) -> AgentRow:
+    return project(AgentRow, d, profile=d.profile_name, tool_calls=len(tools.get(d.id, [])))
 
 
 def _order(links: list[OutcomeLink]) -> OrderRef | None:
@@ -104,7 +110,7 @@ def _summary(rows: _Rows) -> RunSummary:
         veto=trace.get("veto"),
         quorum=trace.get("quorum"),
         judge=trace.get("judge"),
-        agents=[_agent_row(d) for d in rows.decisions],
+        agents=[_agent_row(d, rows.tools) for d in rows.decisions],
         order=_order(rows.links),
         guardrails=consensus.guardrail_checks if consensus else [],
     )
@@ -118,8 +124,9 @@ def run_calls(*, session: Session, run_id: str) -> list[LlmCallRow]:
     return [project(LlmCallRow, r) for r in rows]
 
 
-def _decision_detail(d: AgentDecision) -> DecisionDetail:
-    return project(DecisionDetail, d, agent_decision_id=d.id, profile=d.profile_name)
+def _decision_detail(d: AgentDecision, tools: dict[str, list[ToolCall]]) -> DecisionDetail:
+    calls = [project(ToolCallView, t) for t in tools.get(d.id, [])]
+    return project(DecisionDetail, d, agent_decision_id=d.id, profile=d.profile_name, tool_calls=calls)
 
 
 def _consensus(c: Consensus | None) -> ConsensusView | None:
@@ -148,7 +155,7 @@ def run_details(*, session: Session, run_id: str) -> RunDetails | None:
             universe=run.universe_snapshot_hash,
             portfolio=run.portfolio_snapshot_hash,
         ),
-        decisions=[_decision_detail(d) for d in rows.decisions],
+        decisions=[_decision_detail(d, rows.tools) for d in rows.decisions],
         debate=list(_trace(rows.consensus).get("debate", [])),
         consensus=_consensus(rows.consensus),
         llm_calls_detail=run_calls(session=session, run_id=run_id),

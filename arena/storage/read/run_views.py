@@ -1,7 +1,7 @@
 """The read models of one run: its summary (`run --json`), its full details (Run Details, `GET /runs/{id}`), its
 LLM calls. Plain frozen values: timestamps are datetimes, vocabularies are their StrEnums; the faces format them.
 
-JSON payload columns (sizing, tool calls, the consensus trace, guardrail checks) stay as the dicts they are stored as.
+JSON payload columns (sizing, the consensus trace, guardrail checks) stay as the dicts they are stored as.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from arena.kernel.kinds import (
     RunMode,
     Trigger,
 )
-from arena.kernel.states import AgentStatus, CallStatus, ExecutionOutcome, OrderStatus, RunStatus
+from arena.kernel.states import AgentStatus, CallStatus, ExecutionOutcome, OrderStatus, RunStatus, ToolCallStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,23 @@ class AgentRow:
     status: AgentStatus
     cost_usd: float | None
     latency_ms: int | None
+    tool_calls: int  # how many tool calls the agent made (refused ones included)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallView:
+    """One tool call an agent asked for, as Run Details and `GET /runs/{id}` show it."""
+
+    name: str
+    arguments: dict[str, Any] | None
+    status: ToolCallStatus
+    latency_ms: int
+    result_preview: str
+    round: int
+    error: str | None
+    result_bytes: int
+    result_hash: str
+    llm_call_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +127,8 @@ class DecisionDetail:
     risk_flags: list[str]
     required_tools: list[str]
     data_dependencies: list[str]
-    tool_calls: list[dict[str, Any]]
+    tool_calls: list[ToolCallView]
+    tools_note: str | None  # why the agent ran without tools although its policy allows them
     validation_errors: list[str]
     raw_output: str | None
     prompt_hash: str | None

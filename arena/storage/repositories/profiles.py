@@ -20,6 +20,9 @@ VERSIONED_FIELDS = (
     "max_tokens",
     "temperature",
     "tool_policy",
+    "tools_allowed",
+    "tool_max_rounds",
+    "tool_max_seconds",
     "mode",
     "enabled",
     "daily_budget_usd",
@@ -45,6 +48,7 @@ def _version_values(row: AgentProfileVersion) -> dict[str, Any]:
             values[money] = float(values[money])
     values["temperature"] = float(values["temperature"])
     values["timeout_s"] = float(values["timeout_s"])
+    values["tool_max_seconds"] = float(values["tool_max_seconds"])
     return values
 
 

@@ -174,17 +174,29 @@ def _agent_card(first: DecisionDetail, revisions: list[DecisionDetail], versions
 def _decision_body(x: DecisionDetail) -> None:
     with st.expander("Reasoning"):
         st.text(x.rationale or "(no rationale: the reply was not a valid decision)")
+        if x.sizing:
+            st.text("sizing: " + ", ".join(f"{k} {v}" for k, v in x.sizing.items()))
         if x.validation_errors:
             st.text("Validation errors:\n" + "\n".join(f"- {e}" for e in x.validation_errors))
     with st.expander(f"Tool calls ({len(x.tool_calls)})"):
-        st.json(
-            {
-                "tool_calls": x.tool_calls,
-                "required_tools": x.required_tools,
-                "data_dependencies": x.data_dependencies,
-                "sizing": x.sizing,
-            },
-            expanded=True,
+        if x.tools_note:
+            st.caption(f"No tools: {x.tools_note}")
+        if not x.tool_calls:
+            st.caption("The agent called no tool.")
+        for n, call in enumerate(x.tool_calls, 1):
+            arguments = ", ".join(f"{k}={v}" for k, v in (call.arguments or {}).items())
+            st.markdown(
+                f"{n}. `{md_escape(call.name)}({md_escape(arguments)})` · **{call.status}** · "
+                f"{duration_ms(call.latency_ms)} · round {call.round} · {call.result_bytes:,} bytes"
+            )
+            if call.error:
+                st.caption(call.error)
+            st.code(call.result_preview or "(empty)", language="json", wrap_lines=True)
+        st.caption(
+            "The model's own lists: required tools "
+            + (", ".join(x.required_tools) or "none")
+            + " · data dependencies "
+            + (", ".join(x.data_dependencies) or "none")
         )
     with st.expander("Raw model output"):
         st.code(x.raw_output or "(empty)", language=None, wrap_lines=True)
