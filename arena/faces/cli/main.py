@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 
 from arena.bootstrap.database import open_database
-from arena.engine.access import MAX_TTL_S, local_admin_token, mint_token
+from arena.engine.access import local_admin_token
 from arena.engine.config.settings import PROJECT_ROOT, Settings, load_settings
 from arena.faces.cli.commands import add_commands, cmd_profiles, cmd_reconcile, cmd_run
+from arena.faces.cli.signin import (
+    HOW_TO_GET_A_LINK,
+    add_signin_link_command,
+    cmd_signin_link,
+    dashboard_url,
+    signin_url,
+)
+from arena.faces.cli.supervisor import Child, Supervisor
 from arena.faces.web.paths import SERVER_SCRIPT
 from arena.kernel.errors import ArenaError, ConfigurationError
-
-log = logging.getLogger("arena.faces.cli.main")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-worker", action="store_true", help="do not start the scheduler worker")
     sub.add_parser("worker", help="the scheduler worker alone (one active per database; others wait as standby)")
     add_commands(sub)
+    add_signin_link_command(sub)
     return parser
 
 
@@ -69,6 +74,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, worker: WorkerEntry 
         return cmd_reconcile(args, settings, open_database(settings))
     if args.command == "profiles":
         return cmd_profiles(args, settings, open_database(settings))
+    if args.command == "signin-link":
+        return cmd_signin_link(args, settings)
     if args.command == "serve":
         return _serve(settings, with_worker=not args.no_worker)
     if args.command == "worker":
@@ -79,13 +86,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings, worker: WorkerEntry 
 
 
 def _serve(settings: Settings, *, with_worker: bool) -> int:
-    """Migrate once, then run the web process (and the worker) as children until one exits or we are stopped.
+    """Migrate once, then run the web process (and the worker) as supervised children until we are stopped.
 
-    Stopping on SIGTERM/SIGINT is a clean exit (0) once every child is gone; a child that dies on its own
-    takes the others down and its exit code becomes ours, so a supervisor sees the failure.
+    A child that exits on its own is logged and restarted with backoff (supervisor.py), so a crashed worker never
+    takes the dashboard and API down. SIGTERM/SIGINT stop every child and exit 0.
     """
     open_database(settings).engine.dispose()
     env = dict(os.environ)
+    # uvicorn would rewrite the client address from X-Forwarded-For itself (for 127.0.0.1 by default), before
+    # Arena can see who connected; Arena believes forwarded headers only from ARENA_TRUSTED_PROXIES
+    # (arena/faces/web/proxy.py), so uvicorn's own handling is off.
+    env["FORWARDED_ALLOW_IPS"] = ""
     token = settings.admin_token.get_secret_value() if settings.admin_token is not None else ""
     if not token:  # zero-setup: nothing is shown without authentication, so make a local token once
         token_file = settings.admin_token_file
@@ -103,61 +114,24 @@ def _serve(settings: Settings, *, with_worker: bool) -> int:
         "--server.port",
         str(settings.port),
     ]
-    children: list[subprocess.Popen[bytes]] = []
-    stopping = False
-
-    def _stop(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-        _terminate(children)
-
+    children = [Child("web", web_cmd)]
+    if with_worker:
+        children.append(Child("worker", [sys.executable, "-m", "arena", "worker"]))
+    supervisor = Supervisor(
+        children=children, cwd=PROJECT_ROOT, env=env, max_backoff_s=settings.serve_restart_max_backoff_s
+    )
     # Handlers first: a signal that lands between two spawns must not orphan the first child.
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    try:
-        children.append(subprocess.Popen(web_cmd, cwd=PROJECT_ROOT, env=env))
-        if with_worker and not stopping:
-            worker_cmd = [sys.executable, "-m", "arena", "worker"]
-            children.append(subprocess.Popen(worker_cmd, cwd=PROJECT_ROOT, env=env))
-        login = mint_token(token, ttl_s=MAX_TTL_S)
-        print(f"Arena dashboard: http://{settings.host}:{settings.port}/admin/arena/", flush=True)
-        print(
-            f"Signed-in link (valid 1 h): http://{settings.host}:{settings.port}/admin/arena/?auth={login}", flush=True
-        )
-        while True:
-            exited = [child.returncode for child in children if child.poll() is not None]
-            if exited or stopping:
-                _terminate(children)
-                _reap(children)
-                if stopping:
-                    return 0
-                return _exit_code(exited[0])
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                children[0].wait(timeout=0.5)
-    finally:
-        _terminate(children)
-        _reap(children)
+    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    signal.signal(signal.SIGINT, supervisor.request_stop)
+    _announce(settings, token)
+    return supervisor.run()
 
 
-def _terminate(children: list[subprocess.Popen[bytes]]) -> None:
-    for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-
-
-def _reap(children: list[subprocess.Popen[bytes]], timeout_s: float = 20.0) -> None:
-    """Wait for every child; one that ignores SIGTERM is killed so none outlives us."""
-    for child in children:
-        try:
-            child.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            log.warning("child %s ignored SIGTERM; killing it", child.pid)
-            child.kill()
-            child.wait()
-
-
-def _exit_code(returncode: int) -> int:
-    """A child killed by a signal reports -N; shells say 128+N. Any other failure stays non-zero."""
-    if returncode < 0:
-        return 128 - returncode
-    return returncode or 1
+def _announce(settings: Settings, token: str) -> None:
+    """The dashboard address; the signed link only to a person at a terminal, never into a log file."""
+    print(f"Arena dashboard: {dashboard_url(settings)}", flush=True)
+    if sys.stdout.isatty():
+        link = signin_url(token, base_url=dashboard_url(settings), ttl_s=settings.signin_link_ttl_s)
+        print(f"Signed-in link (valid {settings.signin_link_ttl_s} s): {link}", flush=True)
+    else:
+        print(f"For a signed-in link, run `{HOW_TO_GET_A_LINK}` at a terminal", flush=True)
