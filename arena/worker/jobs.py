@@ -189,6 +189,8 @@ class WorkerJobs:
             sessions=self.ctx.sessions,
             worker_id=self.ctx.worker_id,
             ports=self.ports,
+            inflight=frozenset(self.runs.run_ids),
+            cancel=self.runs.cancel,
         )
         try:
             if asyncio.iscoroutinefunction(job.fn):
@@ -197,6 +199,9 @@ class WorkerJobs:
                 await asyncio.to_thread(job.fn, ctx)  # not the worker's own database threads: jobs may be slow
         except asyncio.CancelledError:  # the worker is stopping; the job's thread finishes on its own
             log.info("periodic job %s interrupted by shutdown", job.name)
+        except SQLAlchemyError as exc:  # the database is away (an outage): one line per try, not a traceback
+            self._counters.last_error = f"{job.name}: {one_line(exc)}"
+            log.warning("periodic job %s: database unavailable: %s", job.name, one_line(exc))
         except Exception as exc:
             self._counters.last_error = f"{job.name}: {one_line(exc)}"
             log.exception("periodic job %s failed", job.name)

@@ -11,8 +11,9 @@ list below is read when `python -m arena worker` starts (add yours in `_builtin_
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,16 +26,23 @@ from arena.storage.repositories.worker import prune_heartbeats
 HEARTBEAT_RETENTION = timedelta(days=7)
 RECONCILE_EVERY_S = 30.0
 SCORE_EVERY_S = 900.0
+SWEEP_EVERY_S = 30.0  # ARENA_WORKER_SWEEP_S's default; the worker passes its setting
 
 
 @dataclass(frozen=True)
 class JobContext:
-    """What a periodic job gets: the process's settings, the database, who is running it, and its ports."""
+    """What a periodic job gets: the process's settings, the database, who is running it, and its ports.
+
+    `inflight` are the ids of the runs this worker has in flight when the job starts; `cancel(run_id)` stops one
+    of them without any bookkeeping (for a run the job has already settled in the database).
+    """
 
     settings: Settings
     sessions: sessionmaker[Session]
     worker_id: str
     ports: Ports
+    inflight: frozenset[str] = field(default_factory=frozenset)
+    cancel: Callable[[str], bool] | None = None
 
 
 JobFn = Callable[[JobContext], Awaitable[None] | None]
@@ -57,19 +65,35 @@ def register_periodic(name: str, fn: JobFn, seconds: float) -> None:
     _REGISTRY[name] = PeriodicJob(name, fn, float(seconds))
 
 
-def periodic_jobs() -> list[PeriodicJob]:
+def periodic_jobs(settings: Settings | None = None) -> list[PeriodicJob]:
     """The built-in jobs plus every registered one (a registered name wins over a built-in one)."""
-    jobs = {job.name: job for job in _builtin_jobs()}
+    jobs = {job.name: job for job in _builtin_jobs(settings)}
     jobs.update(_REGISTRY)
     return sorted(jobs.values(), key=lambda j: j.name)
 
 
-def _builtin_jobs() -> list[PeriodicJob]:
+def _builtin_jobs(settings: Settings | None = None) -> list[PeriodicJob]:
+    sweep_every = settings.worker_sweep_s if settings is not None else SWEEP_EVERY_S
     return [
         PeriodicJob("prune_heartbeats", _prune_heartbeats, 3600.0),
         PeriodicJob("reconcile_orders", _reconcile_orders, RECONCILE_EVERY_S),
         PeriodicJob("score_and_rank", _score_and_rank, SCORE_EVERY_S),
+        PeriodicJob("sweep_overdue", _sweep_overdue, sweep_every),
     ]
+
+
+async def _sweep_overdue(ctx: JobContext) -> None:
+    """Runs (and, later, replay/backtest jobs) past their deadline end as abandoned (arena.engine.runs.sweep).
+
+    An overdue run that is in flight here is also cancelled, so it frees its slot.
+    """
+    from arena.engine.runs.sweep import sweep_overdue
+
+    swept = await asyncio.to_thread(sweep_overdue, sessions=ctx.sessions, settings=ctx.settings, inflight=ctx.inflight)
+    for done in swept.values():
+        for job_id in done.abandoned:
+            if job_id in ctx.inflight and ctx.cancel is not None:
+                ctx.cancel(job_id)
 
 
 def _reconcile_orders(ctx: JobContext) -> None:

@@ -89,6 +89,14 @@ class RunPool:
             tasks = [f.task for f in self._flights.values()]
             await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
 
+    def cancel(self, run_id: str) -> bool:
+        """Cancel one run's task, no bookkeeping: for a run already settled in the database (overdue)."""
+        flight = self._flights.get(run_id)
+        if flight is None:
+            return False
+        log.warning("run %s cancelled: it was settled as overdue", run_id)
+        return flight.task.cancel()
+
     async def cancel_all(self, reason: str) -> int:
         """Cancel every run; started ones are abandoned with `reason`. Returns how many were abandoned."""
         flights = list(self._flights.items())

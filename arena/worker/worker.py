@@ -75,7 +75,7 @@ class Worker:
             db_call=self.ctx.threads.db_call,
             may_start=self.ctx.state.may_start,
         )
-        periodic = periodic if periodic is not None else periodic_jobs()
+        periodic = periodic if periodic is not None else periodic_jobs(settings)
         self.jobs = WorkerJobs(ctx=self.ctx, runs=self.runs, periodic=periodic, ports=ports)
         self.lease = LeaseKeeper(ctx=self.ctx, detail=self._detail, on_gain=self._activate, on_loss=self._deactivate)
 
@@ -110,6 +110,19 @@ class Worker:
         self.ctx.state.stopping = True
         self._stop_event.set()
 
+    async def _settle_leftovers(self) -> None:
+        """At a stop, nothing of ours stays running or claimed: runs left by an earlier lost lease included."""
+        try:
+            await self.ctx.threads.db_call(
+                run_queue.settle_own,
+                sessions=self.ctx.sessions,
+                worker_id=self.ctx.worker_id,
+                reason=f"worker {self.ctx.worker_id} stopped: the run was no longer in flight (its lease had lapsed)",
+                keep=self.runs.run_ids,
+            )
+        except SQLAlchemyError as exc:  # the next active worker's takeover recovery settles them
+            log.warning("worker %s: could not settle its own runs at stop: %s", self.ctx.worker_id, one_line(exc))
+
     def _detail(self) -> dict[str, Any]:
         """What the heartbeat reports besides the lease."""
         counters = self.runs.counters
@@ -126,7 +139,10 @@ class Worker:
         """Clean up after the previous holder, then start the jobs; on a database fault stay standby (retried)."""
         try:
             await self.ctx.threads.db_call(
-                run_queue.recover_after_takeover, sessions=self.ctx.sessions, worker_id=self.ctx.worker_id
+                run_queue.recover_after_takeover,
+                sessions=self.ctx.sessions,
+                worker_id=self.ctx.worker_id,
+                keep=self.runs.run_ids,  # after a lost lease its own stale runs are settled too, never live ones
             )
         except SQLAlchemyError as exc:
             log.warning("worker %s: takeover recovery failed, staying standby: %s", self.ctx.worker_id, one_line(exc))
@@ -157,6 +173,7 @@ class Worker:
             abandoned = await self.runs.cancel_all(
                 f"worker {self.ctx.worker_id} stopped: the run did not finish within the {self.ctx.config.grace_s:g} s grace period"
             )
+        await self._settle_leftovers()
         self.jobs.scheduler.shutdown(wait=False)
         await asyncio.sleep(0)  # let the scheduler's shutdown (scheduled on the loop) run
         await self.lease.stop()  # first, so no late renewal can take the lease back after the release

@@ -130,7 +130,7 @@ def test_takeover_abandons_stale_runs_and_requeues_unstarted_requests(database: 
             assert request is not None
             request.state, request.claimed_by, request.claimed_at = "claimed", owner, utcnow()
 
-    recovery = run_queue.recover_after_takeover(sessions=s, worker_id=ME)
+    recovery = run_queue.recover_after_takeover(sessions=s, worker_id=ME, keep=[mine])  # `mine` is in flight here
 
     assert sorted(recovery.abandoned) == sorted([dead_running, scheduled_orphan])
     assert recovery.requeued == [dead_claimed]
@@ -147,7 +147,7 @@ def test_takeover_abandons_stale_runs_and_requeues_unstarted_requests(database: 
     assert state[dead_finished] == ("done", OTHER)
     assert state[mine] == ("claimed", ME)
     # a second takeover by the same worker finds nothing more to do
-    again = run_queue.recover_after_takeover(sessions=s, worker_id=ME)
+    again = run_queue.recover_after_takeover(sessions=s, worker_id=ME, keep=[mine])
     assert (again.abandoned, again.requeued, again.closed) == ([], [], [])
 
 

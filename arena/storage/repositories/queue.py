@@ -100,3 +100,42 @@ def unstarted_scheduled_runs(*, session: Session) -> list[str]:
 
 def queue_depth(*, session: Session) -> int:
     return int(session.scalar(select(func.count(RunRequest.id)).where(RunRequest.state == RequestState.QUEUED)) or 0)
+
+
+def running_runs_of(*, session: Session, worker_id: str) -> list[str]:
+    """Ids of the runs `running` under `worker_id` (a worker settling its own after losing its lease)."""
+    return list(
+        session.scalars(
+            select(ArenaRun.id).where(ArenaRun.status == RunStatus.RUNNING, ArenaRun.worker_id == worker_id)
+        )
+    )
+
+
+def claims_by(*, session: Session, worker_id: str) -> list[tuple[str, str]]:
+    """(run_id, run status) of the requests `worker_id` holds claimed."""
+    rows = session.execute(
+        select(RunRequest.run_id, ArenaRun.status)
+        .join(ArenaRun, ArenaRun.id == RunRequest.run_id)
+        .where(RunRequest.state == RequestState.CLAIMED, RunRequest.claimed_by == worker_id)
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def running_runs(*, session: Session) -> list[tuple[str, str, datetime | None, str | None]]:
+    """(run_id, mode, started_at, worker_id) of every `running` run: what the overdue sweeper checks."""
+    rows = session.execute(
+        select(ArenaRun.id, ArenaRun.mode, ArenaRun.started_at, ArenaRun.worker_id).where(
+            ArenaRun.status == RunStatus.RUNNING
+        )
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def claimed_requests(*, session: Session) -> list[tuple[str, str, str, str | None, datetime | None]]:
+    """(run_id, run status, run mode, claimed_by, claimed_at) of every `claimed` request."""
+    rows = session.execute(
+        select(RunRequest.run_id, ArenaRun.status, ArenaRun.mode, RunRequest.claimed_by, RunRequest.claimed_at)
+        .join(ArenaRun, ArenaRun.id == RunRequest.run_id)
+        .where(RunRequest.state == RequestState.CLAIMED)
+    )
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
