@@ -1,6 +1,8 @@
 """A loopback Alpaca (market data + paper trading) that the real alpaca-py talks to over HTTP.
 
-One server answers both APIs (point ALPACA_DATA_URL and ALPACA_TRADING_URL at `.url`). State and faults
+One server answers both APIs (point ALPACA_DATA_URL and ALPACA_TRADING_URL at `.url`), and the news API
+(`/v1beta1/news`, the shape of alpaca-py's own news fixture; newest first by default, limit 1-50, `end` honoured).
+Bars honour `timeframe` (1Day from `set_bars`, 1Min from `set_minute_bars`), `start`/`end`, `limit` and `sort`. State and faults
 are scripted from the test; every request is recorded in `.requests`. Wire shapes follow alpaca-py 0.44's
 parsers (alpaca/data/models, alpaca/trading/models): numbers inside orders/positions/accounts are strings,
 bars use the short keys t/o/h/l/c/v/n/vw, errors are `{"code": int, "message": str}`.
@@ -185,6 +187,8 @@ class AlpacaServer:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._bars: dict[str, list[Bar]] = {}
+        self._minute_bars: dict[str, list[Bar]] = {}
+        self._news: list[dict[str, Any]] = []
         self._quotes: dict[str, tuple[float, float]] = {}
         self._assets: dict[str, dict[str, bool]] = {}
         self._account = {"equity": 100_000.0, "cash": 100_000.0, "buying_power": 200_000.0}
@@ -233,6 +237,39 @@ class AlpacaServer:
                 prev = close
         with self._lock:
             self._bars[symbol] = bars
+
+    def set_minute_bars(self, symbol: str, bars: Sequence[Bar]) -> None:
+        with self._lock:
+            self._minute_bars[symbol] = list(bars)
+
+    def add_news(
+        self,
+        symbols: Sequence[str],
+        headline: str,
+        *,
+        summary: str = "",
+        created_at: datetime,
+        source: str = "benzinga",
+        content: str = "",
+    ) -> None:
+        """One article, as Alpaca's news API returns it (ids increase in the order articles are added)."""
+        with self._lock:
+            moment = _iso(created_at)
+            self._news.append(
+                {
+                    "author": "Loopback Newsdesk",
+                    "content": content,
+                    "created_at": moment,
+                    "headline": headline,
+                    "id": 40_000_000 + len(self._news),
+                    "images": [],
+                    "source": source,
+                    "summary": summary,
+                    "symbols": list(symbols),
+                    "updated_at": moment,
+                    "url": f"https://news.example/{len(self._news)}",
+                }
+            )
 
     def set_quote(self, symbol: str, bid: float, ask: float) -> None:
         with self._lock:
@@ -482,6 +519,7 @@ class _Routes:
         if method == "GET":
             fixed: dict[str, Callable[[], tuple[int, Any]]] = {
                 "/v2/stocks/bars": lambda: self.bars(query),
+                "/v1beta1/news": lambda: self.news(query),
                 "/v2/stocks/quotes/latest": lambda: self.quotes(query),
                 "/v2/account": self.account,
                 "/v2/positions": lambda: (200, [self.position(p) for p in s._positions]),
@@ -505,16 +543,49 @@ class _Routes:
     def bars(self, query: dict[str, str]) -> tuple[int, Any]:
         start = _parse_time(query["start"]) if "start" in query else None
         end = _parse_time(query["end"]) if "end" in query else None
+        timeframe = query.get("timeframe", "1Day")
+        if timeframe not in ("1Day", "1Min"):
+            return _error(422, f"invalid timeframe {timeframe!r} (this server has 1Day and 1Min bars)")
+        source = self.s._bars if timeframe == "1Day" else self.s._minute_bars
+        limit = int(query["limit"]) if query.get("limit") else None
+        if limit is not None and not 1 <= limit <= 10_000:
+            return _error(422, "invalid limit: must be between 1 and 10000")
+        sort = query.get("sort", "asc")
+        if sort not in ("asc", "desc"):
+            return _error(422, f"invalid sort {sort!r}")
         found: dict[str, list[dict[str, Any]]] = {}
+        taken = 0
         for symbol in query.get("symbols", "").split(","):
+            chosen = [
+                b for b in source.get(symbol, []) if (start is None or b.t >= start) and (end is None or b.t <= end)
+            ]
+            chosen.sort(key=lambda b: b.t, reverse=sort == "desc")
+            if limit is not None:  # a limit counts bars across all symbols of the page
+                chosen = chosen[: max(0, limit - taken)]
+            taken += len(chosen)
             rows = [
-                {"t": _iso(b.t), "o": b.o, "h": b.h, "l": b.l, "c": b.c, "v": b.v, "n": 100, "vw": b.c}
-                for b in self.s._bars.get(symbol, [])
-                if (start is None or b.t >= start) and (end is None or b.t <= end)
+                {"t": _iso(b.t), "o": b.o, "h": b.h, "l": b.l, "c": b.c, "v": b.v, "n": 100, "vw": b.c} for b in chosen
             ]
             if rows:  # like Alpaca, a symbol without bars is simply absent
                 found[symbol] = rows
         return 200, {"bars": found, "next_page_token": None}
+
+    def news(self, query: dict[str, str]) -> tuple[int, Any]:
+        limit = int(query["limit"]) if query.get("limit") else 10
+        if not 1 <= limit <= 50:
+            return _error(400, "limit must be between 1 and 50")
+        wanted = {s for s in query.get("symbols", "").split(",") if s}
+        start = _parse_time(query["start"]) if query.get("start") else None
+        end = _parse_time(query["end"]) if query.get("end") else None
+        articles = [
+            a
+            for a in self.s._news
+            if (not wanted or wanted & set(a["symbols"]))
+            and (start is None or _parse_time(a["created_at"]) >= start)
+            and (end is None or _parse_time(a["created_at"]) <= end)
+        ]
+        articles.sort(key=lambda a: (a["created_at"], a["id"]), reverse=query.get("sort", "desc") == "desc")
+        return 200, {"news": articles[:limit], "next_page_token": None}
 
     def quotes(self, query: dict[str, str]) -> tuple[int, Any]:
         now = _iso(datetime.now(UTC))
