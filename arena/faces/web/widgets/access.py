@@ -28,7 +28,7 @@ def _cookie() -> str | None:
         value = st.context.cookies.get(COOKIE_NAME)
     except Exception:  # no browser behind this session
         return None
-    return str(value) if value else None
+    return value if isinstance(value, str) and value else None
 
 
 def signed_in() -> bool:
@@ -38,7 +38,7 @@ def signed_in() -> bool:
         valid = session_expiry(_secret(), cookie) is not None
         st.session_state[SESSION_KEY] = valid
         return valid
-    return bool(st.session_state.get(SESSION_KEY)) and bool(_secret())
+    return bool(st.session_state.get(SESSION_KEY))
 
 
 def sign_in_page() -> None:

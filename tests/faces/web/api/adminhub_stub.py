@@ -38,7 +38,8 @@ class _Handler(BaseHTTPRequestHandler):
             cookie = SimpleCookie(self.headers.get("Cookie", ""))
             ok = COOKIE in cookie and secrets.compare_digest(cookie[COOKIE].value, owner.session)
             owner.session_checks.append((self.headers.get("X-Original-URI", ""), ok))
-            self._send(204 if ok else 401, b"")
+            # like AdminHub: a signed-in admin's login rides back in X-AdminHub-User (nginx forwards it to Arena)
+            self._send(204 if ok else 401, b"", {"X-AdminHub-User": owner.user} if ok else None)
         elif path == "/admin/login":
             self._send(
                 302,
@@ -65,6 +66,7 @@ class AdminHubStub:
     def __init__(self, *, arena_token: str) -> None:
         self.arena_token = arena_token  # ARENA_ADMIN_TOKEN, known to AdminHub's server only
         self.session = secrets.token_urlsafe(16)
+        self.user = "ops.lead@adminhub.example"  # the AdminHub admin the session belongs to
         self.paths: list[str] = []
         self.session_checks: list[tuple[str, bool]] = []
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
