@@ -1,5 +1,8 @@
 """Reconciliation: bring every non-final order up to the broker's truth, record fills, snapshot the account.
 
+Final orders come back too while their recorded fills fall short of their filled quantity (`orders_missing_fills`):
+fills are booked for every filled or partially filled order, whatever path made it final.
+
 Run at worker start and periodically (and from `python -m arena reconcile`). The broker's view of each order is
 written by `arena.engine.execution.recording.apply_broker_view` (the same function the submit path uses), which
 also derives fills from the cumulative filled quantity. An order the broker does not know is flagged, never
@@ -32,10 +35,11 @@ class ReconcileReport:
 
 
 def reconcile_orders(*, sessions: sessionmaker[Session], broker: Broker, market: MarketData) -> ReconcileReport:
-    """Every open order against the broker (orders from `broker`, the account snapshot from `market`)."""
+    """Every open order, and every final one missing fills, against the broker (the account from `market`)."""
     report = ReconcileReport()
     with sessions() as session:
-        pending = [(o.client_order_id, o.status) for o in orders.open_orders(session=session)]
+        due = [*orders.open_orders(session=session), *orders.orders_missing_fills(session=session)]
+        pending = [(o.client_order_id, o.status) for o in due]
     touched: list[str] = []
     for cid, status in pending:
         report.checked += 1

@@ -1,9 +1,11 @@
 """Writing the broker's view of an order onto our rows: the one function the submit path and reconciliation share.
 
 Fills are derived from the order's cumulative filled quantity and average price (alpaca-py 0.44 has no
-fill-activity call): when the filled quantity grows by Δ, one fill of Δ is recorded at the price that makes the
-averages agree, keyed `<broker order id>:<cumulative qty>` so a fill is never recorded twice. The fill is
-computed from the stored row *before* the row takes the new totals, whoever sees the order first.
+fill-activity call): when the broker's filled quantity exceeds the quantity of the fills already recorded by Δ,
+one fill of Δ is recorded at the price that makes the averages agree, keyed `<broker order id>:<cumulative qty>`
+so a fill is never recorded twice. The gap is measured against the recorded fills, not the row's copy of the
+totals, so an order whose fills were missed (an answer without an average price, rows of an earlier version) gets
+them the next time anyone looks, even when it is already final.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def apply_broker_view(session: Session, view: BrokerOrderView) -> list[str]:
         raise LookupError(f"no order intent for {view.client_order_id}")
     link = orders.link_for_order(session=session, client_order_id=view.client_order_id)
     orders.move_order(session=session, row=row, to_status=view.status, link=link)
-    fills = _record_fill(session, row, view)  # before filled_qty is overwritten: the delta is against the row
+    fills = _record_fill(session, row, view)
     row.broker_order_id = view.broker_order_id
     if view.submitted_at is not None:
         row.submitted_at = view.submitted_at
@@ -47,19 +49,23 @@ def apply_broker_view(session: Session, view: BrokerOrderView) -> list[str]:
             link.fill_ids = [*link.fill_ids, *fills]
         if view.status in REFUSED_ORDER_STATUSES:  # e.g. rejected after it was accepted: the run says so
             orders.mark_decision_refused(session=session, decision_id=link.decision_id)
+        elif view.filled_qty > 0:  # the broker traded it, whatever the run managed to write
+            orders.mark_decision_executed(session=session, decision_id=link.decision_id)
     session.flush()
     return fills
 
 
 def _record_fill(session: Session, row: BrokerOrder, view: BrokerOrderView) -> list[str]:
-    old_qty = Decimal(row.filled_qty or 0)
+    """One fill for the quantity the broker reports beyond the recorded fills (none without an average price)."""
+    booked_qty, booked_value = orders.fill_totals(session=session, client_order_id=row.client_order_id)
     new_qty = Decimal(str(view.filled_qty))
-    if new_qty <= old_qty or view.filled_avg_price is None:
+    if new_qty <= booked_qty or view.filled_avg_price is None:
         return []
-    old_avg = Decimal(row.filled_avg_price or 0)
     new_avg = Decimal(str(view.filled_avg_price))
-    delta = new_qty - old_qty
-    price = ((new_avg * new_qty) - (old_avg * old_qty)) / delta
+    delta = new_qty - booked_qty
+    price = ((new_avg * new_qty) - booked_value) / delta
+    if price <= 0:  # recorded fills that disagree with the broker's average: take the average
+        price = new_avg
     fill_id = f"{view.broker_order_id}:{new_qty.normalize()}"
     fill = orders.add_fill(
         session=session,

@@ -6,12 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from arena.kernel.lifecycles import FINAL_ORDER_STATUSES, check_order_transition, is_final_order_status
 from arena.kernel.states import ExecutionOutcome, OrderStatus
 from arena.storage.models import BrokerOrder, Consensus, Fill, OrderIntent, OutcomeLink, PositionSnapshot
+
+QTY_STEP = Decimal("0.000001")  # the precision of every stored quantity (Numeric(18, 6))
 
 
 def count_intents_since(*, session: Session, since: datetime) -> int:
@@ -91,6 +93,34 @@ def open_orders(*, session: Session) -> list[BrokerOrder]:
     return list(session.scalars(select(BrokerOrder).where(BrokerOrder.status.not_in(FINAL_ORDER_STATUSES))))
 
 
+def fill_totals(*, session: Session, client_order_id: str) -> tuple[Decimal, Decimal]:
+    """(quantity, value = Σ qty × price) of the fills recorded for an order."""
+    row = session.execute(
+        select(func.coalesce(func.sum(Fill.qty), 0), func.coalesce(func.sum(Fill.qty * Fill.price), 0)).where(
+            Fill.client_order_id == client_order_id
+        )
+    ).one()
+    return Decimal(str(row[0])).quantize(QTY_STEP), Decimal(str(row[1]))
+
+
+def orders_missing_fills(*, session: Session) -> list[BrokerOrder]:
+    """Final orders whose recorded fills fall short of their filled quantity (or a `filled` one without any).
+
+    Whatever made them final (a lookup after an ambiguous submit, an earlier version of Arena, an answer without
+    an average price), reconciliation asks the broker about them again until their fills are booked.
+    """
+    booked = (
+        select(func.coalesce(func.sum(Fill.qty), 0))
+        .where(Fill.client_order_id == BrokerOrder.client_order_id)
+        .scalar_subquery()
+    )
+    short = or_(
+        booked + QTY_STEP / 2 < BrokerOrder.filled_qty,  # by more than rounding (SQLite sums in binary floats)
+        and_(BrokerOrder.status == OrderStatus.FILLED, booked <= 0),
+    )
+    return list(session.scalars(select(BrokerOrder).where(BrokerOrder.status.in_(FINAL_ORDER_STATUSES), short)))
+
+
 def add_fill(
     *,
     session: Session,
@@ -134,9 +164,28 @@ def add_position_snapshot(
 
 
 def mark_decision_refused(*, session: Session, decision_id: str) -> None:
-    """The decision's order was refused or rejected by the broker: its consensus outcome says so (never undone)."""
+    """The decision's order was refused or rejected by the broker: its consensus outcome says so (never undone).
+
+    Also from `executable`: a run cut short after sending its order never wrote its outcome.
+    """
     session.execute(
         update(Consensus)
-        .where(Consensus.decision_id == decision_id, Consensus.outcome == ExecutionOutcome.EXECUTED)
+        .where(
+            Consensus.decision_id == decision_id,
+            Consensus.outcome.in_((ExecutionOutcome.EXECUTED, ExecutionOutcome.EXECUTABLE)),
+        )
         .values(outcome=ExecutionOutcome.REFUSED)
+    )
+
+
+def mark_decision_executed(*, session: Session, decision_id: str) -> None:
+    """The broker filled (some of) the decision's order: `executed`, even if the run never wrote its outcome
+    (cut short: `executable`) or recorded a fault after the order was sent (`blocked` by the execution check)."""
+    session.execute(
+        update(Consensus)
+        .where(
+            Consensus.decision_id == decision_id,
+            Consensus.outcome.in_((ExecutionOutcome.EXECUTABLE, ExecutionOutcome.BLOCKED)),
+        )
+        .values(outcome=ExecutionOutcome.EXECUTED)
     )
