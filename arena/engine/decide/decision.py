@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from arena.engine.enum_schema import inline_enum
+from arena.engine.market.symbols import MAX_SYMBOLS
 from arena.kernel.kinds import Action, SizingKind, TimeHorizon
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
@@ -36,7 +37,7 @@ class AgentDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Annotated[Action, inline_enum(Action, "Action")]
-    symbols: list[str] = Field(max_length=20)
+    symbols: list[str] = Field(max_length=MAX_SYMBOLS)  # a subset of the run's universe
     sizing: Sizing
     time_horizon: Annotated[TimeHorizon, inline_enum(TimeHorizon, "Time Horizon")]
     rationale: str = Field(min_length=1, max_length=4000)

@@ -12,6 +12,7 @@ No response ever carries a stack trace, an exception's repr or a secret.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -28,6 +29,7 @@ log = logging.getLogger("arena.api")
 
 NO_STORE = {"Cache-Control": "no-store"}
 ERROR_REF_CHARS = 12  # the reference a 500 body and the server log share
+MAX_EXACT_INT = 2**53  # beyond this a JSON number is not exactly an integer in most clients
 
 Handler = Callable[[Request], Awaitable[Response]]
 M = TypeVar("M", bound=BaseModel)
@@ -90,9 +92,28 @@ def invalid(fields: Mapping[str, str], detail: str | None = None) -> ApiError:
 
 
 def parse(model: type[M], data: Any) -> M:
-    """Validate request input; every field error comes back at once as a 422."""
+    """Validate query or path input (text by nature, so `"5"` is a number); every field error at once as a 422."""
     try:
         return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid(validation_fields(exc)) from None
+
+
+def _json_numbers(value: Any) -> Any:
+    """`5.0` as `5`: JSON Schema counts a number with no fraction as an integer; strict pydantic would not."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_EXACT_INT:
+        return int(value)
+    if isinstance(value, list):
+        return [_json_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    return value
+
+
+def parse_body(model: type[M], data: Any) -> M:
+    """Validate a JSON body strictly, as its published schema reads: `"5"` is not an integer, `1` not a boolean."""
+    try:
+        return model.model_validate_json(json.dumps(_json_numbers(data)), strict=True)
     except ValidationError as exc:
         raise invalid(validation_fields(exc)) from None
 

@@ -7,13 +7,14 @@ added to a read model reaches clients without a release here.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
+from arena.engine.config.profiles import NAME_PATTERN
 from arena.engine.enum_schema import inline_enum
-from arena.engine.market.symbols import normalize_symbols
-from arena.engine.runs.request import MAX_RUN_SYMBOLS
+from arena.engine.market.symbols import MAX_SYMBOLS, SYMBOL_LIST_PATTERN, SYMBOL_PATTERN, symbols_from_input
 from arena.kernel.errors import InvalidRequestError
 from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow, RunMode
 from arena.storage.read.run_listing import MAX_LIMIT
@@ -27,11 +28,79 @@ class Reply(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-def _split(value: Any) -> Any:
-    """Accept `"AAPL,MSFT"` as well as `["AAPL", "MSFT"]`."""
+_NAME = NAME_PATTERN.removeprefix("^").removesuffix("$")  # a profile name, unanchored
+AGENT_PATTERN = f"^ *{_NAME} *$"
+AGENT_LIST_PATTERN = f"^ *{_NAME} *(, *{_NAME} *)*$"
+_AGENT = re.compile(AGENT_PATTERN)
+_AGENT_LIST = re.compile(AGENT_LIST_PATTERN)
+RUN_ID_PATTERN = "^[0-9a-f]{32}$"
+CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"  # unpadded URL-safe base64, as the listing writes it
+
+
+def _symbols(value: Any) -> list[str]:
+    """A list of tickers or `"AAPL,MSFT"`, checked against the published patterns, then normalized."""
+    try:
+        return symbols_from_input(value)
+    except InvalidRequestError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _names(value: Any) -> list[str] | None:
+    """Profile names as a list or `"a, b"`, checked against the published patterns; none → None (the default)."""
+    if value is None:
+        return None
     if isinstance(value, str):
-        return [part for part in (p.strip() for p in value.split(",")) if part]
-    return value
+        if not _AGENT_LIST.fullmatch(value):
+            raise ValueError("not a comma-separated list of profile names (lower-case letters, digits, _)")
+        value = value.split(",")
+    if not isinstance(value, list):
+        raise ValueError("must be a list of profile names, a comma-separated string or null")
+    bad = [repr(v) for v in value if not isinstance(v, str) or not _AGENT.fullmatch(v)]
+    if bad:
+        raise ValueError(f"invalid profile name(s): {', '.join(bad[:5])}")
+    return list(dict.fromkeys(v.strip() for v in value)) or None
+
+
+SYMBOLS_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "array",
+            "items": {"type": "string", "pattern": SYMBOL_PATTERN},
+            "minItems": 1,
+            "maxItems": MAX_SYMBOLS,
+        },
+        {"type": "string", "pattern": SYMBOL_LIST_PATTERN},
+    ],
+    "title": "Symbols",
+    "description": f"1-{MAX_SYMBOLS} tickers as sent, a list or one comma-separated string; "
+    "upper-cased, duplicates dropped",
+}
+
+
+def _names_schema(description: str) -> dict[str, Any]:
+    return {
+        "anyOf": [
+            {"type": "array", "items": {"type": "string", "pattern": AGENT_PATTERN}},
+            {"type": "string", "pattern": AGENT_LIST_PATTERN},
+            {"type": "null"},
+        ],
+        "default": None,
+        "description": description,
+    }
+
+
+# The validator and the published schema, side by side on one type: the patterns above feed both.
+Symbols = Annotated[list[str], BeforeValidator(_symbols), WithJsonSchema(SYMBOLS_SCHEMA)]
+AgentNames = Annotated[
+    list[str] | None,
+    BeforeValidator(_names),
+    WithJsonSchema(_names_schema("profile names (list or comma-separated); default: every enabled profile")),
+]
+DebaterNames = Annotated[
+    list[str] | None,
+    BeforeValidator(_names),
+    WithJsonSchema(_names_schema("mode=debate only: the cheap_first profiles that debate (default: all of them)")),
+]
 
 
 class ErrorBody(BaseModel):
@@ -41,32 +110,10 @@ class ErrorBody(BaseModel):
 
 
 class RunRequestBody(Request):
-    symbols: list[str] = Field(description=f"1-{MAX_RUN_SYMBOLS} tickers (list or comma-separated string)")
-    agents: list[str] | None = Field(default=None, description="profile names; default every enabled profile")
+    symbols: Symbols
+    agents: AgentNames = None
     mode: Annotated[RunMode, inline_enum(RunMode, "Mode")] = RunMode.COMPETITION
-    debaters: list[str] | None = Field(
-        default=None, description="mode=debate only: the cheap_first profiles that debate (default: all of them)"
-    )
-
-    _split_symbols = field_validator("symbols", mode="before")(_split)
-    _split_agents = field_validator("agents", "debaters", mode="before")(_split)
-
-    @field_validator("symbols")
-    @classmethod
-    def _symbols(cls, value: list[str]) -> list[str]:
-        try:
-            clean = normalize_symbols(value)
-        except InvalidRequestError as exc:
-            raise ValueError(str(exc)) from None
-        if len(clean) > MAX_RUN_SYMBOLS:
-            raise ValueError(f"at most {MAX_RUN_SYMBOLS} symbols per run (got {len(clean)})")
-        return clean
-
-    @field_validator("agents", "debaters")
-    @classmethod
-    def _agents(cls, value: list[str] | None) -> list[str] | None:
-        names = list(dict.fromkeys(v.strip() for v in value or [] if v.strip()))
-        return names or None
+    debaters: DebaterNames = None
 
 
 class RunAccepted(Reply):
@@ -77,7 +124,16 @@ class RunAccepted(Reply):
 
 class RunsQuery(Request):
     limit: int = Field(default=50, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, min_length=1, max_length=512)
+    cursor: str | None = Field(
+        default=None,
+        max_length=512,
+        pattern=CURSOR_PATTERN,
+        description="next_cursor of the previous page, unchanged; one this listing did not produce → 422",
+    )
+
+
+class RunPath(Request):
+    run_id: str = Field(pattern=RUN_ID_PATTERN, description="32 lower-case hex characters")
 
 
 WINDOWS: list[str] = [w.value for w in LeaderboardWindow]

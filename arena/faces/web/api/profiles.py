@@ -15,7 +15,7 @@ from starlette.responses import Response
 from arena.engine.config.profile_service import save_profile
 from arena.engine.config.profiles import ProfileSpec
 from arena.faces.web.api.context import context
-from arena.faces.web.api.errors import json_response, parse
+from arena.faces.web.api.errors import json_response, parse_body
 from arena.faces.web.api.models import ProfileList, ProfileOut, ProfileSaved
 from arena.faces.web.api.runs import read_json
 from arena.storage.read.profiles import profile_views
@@ -25,7 +25,7 @@ from arena.storage.session import redact_url
 
 async def post_profile(request: Request) -> Response:
     ctx = context(request)
-    spec = parse(ProfileSpec, await read_json(request))
+    spec = parse_body(ProfileSpec, await read_json(request))
     settings = ctx.settings()
     result = await ctx.call(
         lambda: save_profile(sessions=ctx.database().sessions, spec=spec, actor="api", settings=settings)

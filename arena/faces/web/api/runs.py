@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -11,8 +12,8 @@ from starlette.responses import Response
 
 from arena.engine.runs.service import start_run
 from arena.faces.web.api.context import context
-from arena.faces.web.api.errors import ApiError, invalid, json_response, parse
-from arena.faces.web.api.models import RunAccepted, RunRequestBody, RunsQuery
+from arena.faces.web.api.errors import ApiError, invalid, json_response, parse, parse_body
+from arena.faces.web.api.models import RUN_ID_PATTERN, RunAccepted, RunRequestBody, RunsQuery
 from arena.faces.web.api.run_models import RunDetails, RunItem, RunPage
 from arena.kernel.errors import BadCursor
 from arena.kernel.kinds import Trigger
@@ -23,6 +24,7 @@ from arena.storage.read.values import jsonable
 
 MAX_BODY_BYTES = 64 * 1024
 SHOWN_ID_CHARS = 64  # an unknown run id is echoed in the 404 at most this long
+RUN_ID = re.compile(RUN_ID_PATTERN)
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -45,7 +47,7 @@ async def read_json(request: Request) -> dict[str, Any]:
 
 async def post_run(request: Request) -> Response:
     ctx = context(request)
-    body = parse(RunRequestBody, await read_json(request))
+    body = parse_body(RunRequestBody, await read_json(request))
     settings = ctx.settings()
     started = await ctx.call(  # the first call may open (and migrate) the database: never on the event loop
         lambda: start_run(
@@ -94,7 +96,8 @@ def _details_with_fills(session: Session, run_id: str) -> RunDetails | None:
 
 async def get_run(request: Request) -> Response:
     run_id = str(request.path_params["run_id"])
-    details = await context(request).read(lambda session: _details_with_fills(session, run_id))
+    shaped = RUN_ID.fullmatch(run_id) is not None  # anything else cannot be a run: no query needed
+    details = await context(request).read(lambda session: _details_with_fills(session, run_id)) if shaped else None
     if details is None:
         raise ApiError(404, "not_found", f"no run with id {run_id[:SHOWN_ID_CHARS]!r}")
     return json_response(details)
