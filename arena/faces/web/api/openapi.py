@@ -45,7 +45,7 @@ ERRORS: dict[str, tuple[int, str, dict[str, Any]]] = {
     "InvalidRequest": (422, "invalid_request: `fields` names every bad field", {}),
     "TooManyRequests": (
         429,
-        "too_many_requests: too many failed sign-ins or bearer tokens from this address; wait Retry-After seconds",
+        "too_many_failures: too many failed bearer tokens from this address; wait Retry-After seconds",
         {"Retry-After": _header("seconds to wait", {"type": "integer", "minimum": 0})},
     ),
     "Unavailable": (

@@ -15,7 +15,7 @@ import pytest
 from arena.bootstrap.database import Database
 from arena.engine.market.symbols import MAX_SYMBOLS
 from arena.faces.web.api.models import CURSOR_PATTERN
-from tests.faces.web.api.conftest import AUTH, CheckedClient
+from tests.faces.web.api.conftest import AUTH, CheckedClient, api_settings, checked_client
 from tests.faces.web.api.helpers import add_profile, add_run, counts
 
 
@@ -127,3 +127,18 @@ def test_one_symbol_limit_is_published_and_enforced(doc: dict[str, Any]) -> None
     assert (array["type"], array["minItems"], array["maxItems"]) == ("array", 1, MAX_SYMBOLS)
     assert text["type"] == "string" and f"{{0,{MAX_SYMBOLS - 1}}}" in text["pattern"]
     assert f"At most {MAX_SYMBOLS} symbols per run" in doc["info"]["description"]
+
+
+def test_a_throttled_address_gets_the_documented_429(sqlite_url: str, sqlite_database: Database) -> None:
+    settings = api_settings(sqlite_url, ARENA_AUTH_MAX_FAILURES=1)
+    with checked_client(settings, sqlite_database) as client:
+        doc = client.get("/openapi.json", headers=AUTH).json()
+        for _ in range(2):
+            response = client.get("/runs", headers={"Authorization": "Bearer wrong"})
+    documented = doc["components"]["responses"]["TooManyRequests"]
+    assert response.status_code == 429 and "429" in doc["paths"]["/runs"]["get"]["responses"]
+    assert _validator(doc, "ErrorBody").is_valid(response.json())
+    assert response.json()["error"] in documented["description"]
+    assert jsonschema_rs.validator_for(documented["headers"]["Retry-After"]["schema"]).is_valid(
+        int(response.headers["retry-after"])
+    )
