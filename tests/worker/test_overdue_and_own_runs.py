@@ -3,7 +3,9 @@ sweeper ends what outlived its deadline (real SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from arena.engine.runs.sweep import sweep_overdue
 from arena.kernel.clock import utcnow
 from arena.storage.models import ArenaRun, RunRequest
 from arena.storage.repositories import runs as run_repo
+from arena.worker.periodic import JobContext, periodic_jobs
 from tests.engine.harness import add_profiles, make_settings
 from tests.support.llm_server import LLMServer
 from tests.worker.test_lease_and_queue import ME, OTHER, queued_runs
@@ -130,3 +133,34 @@ def test_the_sweeper_ends_overdue_runs_and_stale_claims_only(database: Database,
     assert requests[stuck_claim] == "queued" and requests[fresh_claim] == "claimed" and requests[mine] == "claimed"
     again = sweep_overdue(sessions=database.sessions, settings=settings, inflight=[mine])["run"]
     assert not again  # nothing left to do; the finished run stays as it ended
+
+
+def test_the_sweep_job_runs_every_sweep_interval_and_cancels_an_overdue_run_in_flight_here(
+    sqlite_database: Database,
+) -> None:
+    settings = make_settings(ARENA_WORKER_SWEEP_S=7)
+    job = {j.name: j for j in periodic_jobs(settings)}["sweep_overdue"]
+    assert job.seconds == 7
+    overdue, healthy = queued_runs(sqlite_database, 2)
+    start(sqlite_database, overdue, ME, ago_s=86_400)
+    start(sqlite_database, healthy, ME)
+    cancelled: list[str] = []
+
+    def cancel(run_id: str) -> bool:
+        cancelled.append(run_id)
+        return True
+
+    ctx = JobContext(
+        settings=settings,
+        sessions=sqlite_database.sessions,
+        worker_id=ME,
+        ports=cast(Any, None),  # the sweep needs no broker or LLM
+        inflight=frozenset({overdue, healthy}),
+        cancel=cancel,
+    )
+    result = job.fn(ctx)
+    assert result is not None
+    asyncio.run(cast(Any, result))
+    assert cancelled == [overdue]  # abandoned in the database, and its task stopped so the slot is free
+    runs, _ = state(sqlite_database)
+    assert runs[overdue][0] == "abandoned" and runs[healthy] == ("running", None)
