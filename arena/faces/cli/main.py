@@ -132,6 +132,6 @@ def _announce(settings: Settings, token: str) -> None:
     print(f"Arena dashboard: {dashboard_url(settings)}", flush=True)
     if sys.stdout.isatty():
         link = signin_url(token, base_url=dashboard_url(settings), ttl_s=settings.signin_link_ttl_s)
-        print(f"Signed-in link (valid {settings.signin_link_ttl_s} s): {link}", flush=True)
+        print(f"Signed-in link (valid {settings.signin_link_ttl_s} s, works once): {link}", flush=True)
     else:
         print(f"For a signed-in link, run `{HOW_TO_GET_A_LINK}` at a terminal", flush=True)

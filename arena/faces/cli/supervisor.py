@@ -120,13 +120,14 @@ class Supervisor:
         log.info("%s started (pid %d)", child.name, child.proc.pid)
 
     def _reap(self) -> None:
-        """Wait for every child; one that ignores SIGTERM is killed so none outlives us."""
+        """Wait for every child, STOP_TIMEOUT_S in all; one that ignores SIGTERM is killed so none outlives us."""
+        deadline = time.monotonic() + STOP_TIMEOUT_S
         for child in self.children:
             proc = child.proc
             if proc is None:
                 continue
             try:
-                proc.wait(timeout=STOP_TIMEOUT_S)
+                proc.wait(timeout=max(deadline - time.monotonic(), 0.0))
             except subprocess.TimeoutExpired:
                 log.warning("%s (pid %d) ignored SIGTERM for %g s; killing it", child.name, proc.pid, STOP_TIMEOUT_S)
                 proc.kill()
