@@ -8,6 +8,8 @@ lists exactly the path's methods (HEAD wherever GET is), whatever route was decl
 
 from __future__ import annotations
 
+import re
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -81,5 +83,11 @@ def build_api(ctx: ApiContext | None = None) -> Starlette:
 
 
 def api_mount(ctx: ApiContext | None = None) -> Mount:
-    """The route to give `st.App(routes=[...])`."""
-    return Mount(API_PREFIX, app=build_api(ctx))
+    """The route to give `st.App(routes=[...])`.
+
+    Every path under the prefix is the API's, even one with an encoded newline (Starlette's `.*` stops at it, and
+    the request would fall through to the dashboard): it gets the API's JSON 404, never another app's page.
+    """
+    mount = Mount(API_PREFIX, app=build_api(ctx))
+    mount.path_regex = re.compile(mount.path_regex.pattern, re.DOTALL)
+    return mount

@@ -6,9 +6,12 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
-from arena.faces.web.api import ROUTES
-from tests.faces.web.api.conftest import AUTH, CheckedClient
+from arena.bootstrap.database import Database
+from arena.faces.web.api import API_PREFIX, ROUTES, ApiContext, api_mount
+from tests.faces.web.api.conftest import AUTH, CheckedClient, api_settings
 
 
 def _resolve(doc: dict[str, Any], node: Any) -> None:
@@ -127,3 +130,14 @@ def test_an_unexpected_failure_is_a_500_without_details(
     body = response.json()
     assert body["error"] == "internal_error" and "ref " in body["detail"]
     assert "boom" not in response.text and "db-pass-123" not in response.text and "sk-leaky-key" not in response.text
+
+
+def test_an_encoded_newline_under_the_prefix_still_gets_the_apis_json_404(
+    sqlite_url: str, sqlite_database: Database
+) -> None:
+    """Schemathesis found it: Starlette's mount pattern stops at a newline, so the request left the API."""
+    app = Starlette(routes=[api_mount(ApiContext(settings=api_settings(sqlite_url), database=sqlite_database))])
+    with TestClient(app) as client:
+        response = client.get(f"{API_PREFIX}/runs/a%0Ab", headers=AUTH)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/json" and response.json()["error"] == "not_found"

@@ -22,7 +22,7 @@ from arena.faces.web.api import API_PREFIX, ApiContext, api_mount
 from tests.faces.web.api.conftest import AUTH, api_settings
 from tests.faces.web.api.helpers import add_profile, add_run
 
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 30
 
 
 def _app(settings_url: str, database: Database | None) -> Starlette:
