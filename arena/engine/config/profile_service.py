@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.config.profiles import ProfileSpec
+from arena.engine.config.prompt_templates import prompt_exists
 from arena.engine.config.settings import Settings
 from arena.engine.llm.prices import PriceTable
 from arena.kernel.errors import InvalidRequestError
@@ -75,4 +76,10 @@ def save_profile(*, sessions: sessionmaker[Session], spec: ProfileSpec, actor: s
     check_api_base(spec, settings)
     check_cheap_price(spec, settings)
     with sessions() as session, session.begin():
+        if not prompt_exists(session=session, template_id=spec.prompt_template_id, version=spec.prompt_version):
+            raise InvalidRequestError(
+                f"unknown prompt template {spec.prompt_template_id}@v{spec.prompt_version}: save that version first "
+                "(Profiles page, POST /prompts) or pick a stored one (GET /prompts)",
+                field="prompt_template_id",
+            )
         return upsert_profile(session=session, name=spec.name, values=spec.model_dump(exclude={"name"}), actor=actor)

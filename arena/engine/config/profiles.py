@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from arena.engine.config.settings import Settings
-from arena.engine.decide.prompts import TEMPLATES
 from arena.engine.enum_schema import inline_enum
 from arena.engine.tools.catalog import ToolName
 from arena.engine.tools.policy import DEFAULT_MAX_ROUNDS, DEFAULT_MAX_SECONDS, MAX_ROUNDS_LIMIT
@@ -22,15 +21,6 @@ ROLES = tuple(Role)
 def _cross_field_rules(schema: dict[str, Any]) -> None:
     """The model-level rules below, written into the JSON Schema too, so the API document promises no more."""
     schema["allOf"] = [
-        {  # _template_exists
-            "anyOf": [
-                {
-                    "properties": {"prompt_template_id": {"const": t}, "prompt_version": {"const": v}},
-                    "required": ["prompt_template_id"] if v == 1 else ["prompt_template_id", "prompt_version"],
-                }
-                for t, v in sorted(TEMPLATES)
-            ]
-        },
         {  # _judge_role
             "if": {"properties": {"mode": {"const": ProfileMode.JUDGE_CHEAP.value}}, "required": ["mode"]},
             "then": {"properties": {"role": {"const": Role.JUDGE.value}}},
@@ -48,8 +38,10 @@ class ProfileSpec(BaseModel):
     api_base: str | None = Field(default=None, json_schema_extra={"pattern": "^(https?://|$)"})
     model: str = Field(min_length=1, max_length=128)
     role: Annotated[Role, inline_enum(Role, "Role")]
-    prompt_template_id: str
-    prompt_version: int = Field(default=1, ge=1)
+    prompt_template_id: str = Field(
+        json_schema_extra={"pattern": NAME_PATTERN}, description="a stored prompt template (GET /prompts)"
+    )
+    prompt_version: int = Field(default=1, ge=1, description="its version; it must exist when the profile is saved")
     max_tokens: int = Field(default=800, gt=0, le=32000)
     temperature: float = Field(default=0.2, ge=0, le=2)
     tool_policy: Annotated[ToolPolicy, inline_enum(ToolPolicy, "Tool Policy")] = ToolPolicy.NONE
@@ -96,14 +88,12 @@ class ProfileSpec(BaseModel):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
 
-    @model_validator(mode="after")
-    def _template_exists(self) -> ProfileSpec:
-        if (self.prompt_template_id, self.prompt_version) not in TEMPLATES:
-            known = ", ".join(f"{t}@v{v}" for t, v in sorted(TEMPLATES))
-            raise ValueError(
-                f"unknown prompt template {self.prompt_template_id}@v{self.prompt_version} (known: {known})"
-            )
-        return self
+    @field_validator("prompt_template_id")
+    @classmethod
+    def _template_id(cls, value: str) -> str:
+        if not NAME_RE.fullmatch(value):
+            raise ValueError("use 2-64 lower-case letters, digits or _, starting with a letter")
+        return value
 
     @model_validator(mode="after")
     def _judge_role(self) -> ProfileSpec:

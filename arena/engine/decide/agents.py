@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arena.engine.decide.decision import AgentDecision, decision_json_schema, parse_decision
-from arena.engine.decide.prompts import render_repair, schema_instructions
+from arena.engine.decide.prompts import PromptTemplate, get_template, render_repair, schema_instructions
 from arena.engine.decide.spend import SpendGuard, SpendRefusal, SpendScope
 from arena.engine.llm.types import LLMCall, LLMCallResult
 from arena.engine.ports import Gateway
@@ -45,6 +45,12 @@ class AgentSpec:
     daily_call_limit: int | None = None
     output_mode: OutputMode = OutputMode.JSON_OBJECT  # the profile's override, else the capability table's
     tools: ToolPlan = NO_TOOLS  # which read-only tools it may call (and why none, when none)
+    prompt: PromptTemplate | None = None  # the stored template version (None: the built-in one, in tests)
+
+    @property
+    def template(self) -> PromptTemplate:
+        """The template this agent is asked with: the stored version the run resolved, else the built-in one."""
+        return self.prompt if self.prompt is not None else get_template(self.template_id, self.template_version)
 
 
 @dataclass

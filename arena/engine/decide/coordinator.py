@@ -30,7 +30,6 @@ from arena.engine.decide.decision import AgentDecision, Sizing
 from arena.engine.decide.prompts import (
     DebateTurn,
     answer_rules,
-    get_template,
     market_context,
     render_agent,
     render_debate,
@@ -178,7 +177,7 @@ class ArenaCoordinator:
                 self._ask(
                     run,
                     a,
-                    render_agent(get_template(a.template_id, a.template_version), run.context, run.rules),
+                    render_agent(a.template, run.context, run.rules),
                     phase=Phase.CHEAP,
                     round_no=1,
                     purpose=Purpose.AGENT,
@@ -203,7 +202,7 @@ class ArenaCoordinator:
                         run,
                         own.agent,
                         render_debate(
-                            get_template(own.agent.template_id, own.agent.template_version),
+                            own.agent.template,
                             run.context,
                             _decision(own),
                             [t for n, t in turns.items() if n != name],
@@ -243,7 +242,7 @@ class ArenaCoordinator:
     ) -> Vote | None:
         """Ask judge_cheap profiles in order until one gives a valid answer; None when none did."""
         for judge in judges:
-            template = get_template(judge.template_id, judge.template_version)
+            template = judge.template
             outcome = await self._ask(
                 run,
                 judge,
@@ -286,7 +285,7 @@ class ArenaCoordinator:
             if not self.claim_power_call():
                 denied = True
                 continue
-            template = get_template(agent.template_id, agent.template_version)
+            template = agent.template
             messages = render_judge(
                 template, run.context, cheap, reasons, transcript=run.transcript, judge=judge, rules=run.rules
             )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from arena.engine.config.prompt_templates import load_prompt
 from arena.engine.config.settings import Settings
 from arena.engine.decide.agents import AgentSpec
 from arena.engine.llm.capabilities import CapabilityTable
@@ -65,10 +66,10 @@ def plan_run(
     capabilities = CapabilityTable.cached(settings.capability_table_path)
     by_name = {p.name: (p, v) for p, v in profiles}
     chosen = _named(by_name, agents, "agents") if agents else [(p, v) for p, v in profiles if p.enabled]
-    specs = [to_spec(p, v, capabilities) for p, v in chosen]
+    specs = [to_spec(p, v, capabilities, session=session) for p, v in chosen]
     cheap = [s for s in specs if s.mode == ProfileMode.CHEAP_FIRST]
     if debaters:
-        cheap = [to_spec(p, v, capabilities) for p, v in _named(by_name, debaters, "debaters")]
+        cheap = [to_spec(p, v, capabilities, session=session) for p, v in _named(by_name, debaters, "debaters")]
         wrong = [s.name for s in cheap if s.mode != ProfileMode.CHEAP_FIRST]
         if wrong:
             raise InvalidRequestError(
@@ -118,8 +119,18 @@ def _reachable(spec: AgentSpec, settings: Settings) -> bool:
     return settings.provider_key(spec.provider) is not None
 
 
-def to_spec(profile: AgentProfile, version: AgentProfileVersion, capabilities: CapabilityTable) -> AgentSpec:
+def to_spec(
+    profile: AgentProfile, version: AgentProfileVersion, capabilities: CapabilityTable, *, session: Session
+) -> AgentSpec:
+    """The runtime view of a profile version, with its stored prompt template resolved."""
     provider = Provider(version.provider)
+    prompt = load_prompt(session=session, template_id=version.prompt_template_id, version=version.prompt_version)
+    if prompt is None:
+        raise InvalidRequestError(
+            f"profile {profile.name} names prompt template {version.prompt_template_id}@v{version.prompt_version}, "
+            "which does not exist; point it at a stored version (Profiles page)",
+            field="agents",
+        )
     capability = capabilities.lookup(provider, version.model)
     return AgentSpec(
         name=profile.name,
@@ -139,6 +150,7 @@ def to_spec(profile: AgentProfile, version: AgentProfileVersion, capabilities: C
         daily_budget_usd=float(version.daily_budget_usd) if version.daily_budget_usd is not None else None,
         daily_call_limit=version.daily_call_limit,
         output_mode=OutputMode(version.output_mode) if version.output_mode else capability.output,
+        prompt=prompt,
         tools=plan_tools(
             policy=version.tool_policy,
             allowed=version.tools_allowed,

@@ -281,6 +281,8 @@ def _decision_row(run_id: str, o: AgentOutcome) -> AgentDecision:
         required_tools=d.required_tools if d else [],
         data_dependencies=d.data_dependencies if d else [],
         tools_note=o.tools_note,
+        prompt_template_id=o.agent.template.template_id,
+        prompt_version=o.agent.template.version,
         validation_errors=o.validation_errors + ([o.error] if o.error and not o.valid else []),
         raw_output=o.raw_output,
         prompt_hash=o.prompt_hash,

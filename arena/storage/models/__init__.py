@@ -13,6 +13,7 @@ from arena.storage.models.operations import (
 )
 from arena.storage.models.outcomes import DecisionScore, LeaderboardSnapshot
 from arena.storage.models.profiles import AgentProfile, AgentProfileVersion
+from arena.storage.models.prompts import PromptLabel, PromptTemplateVersion
 from arena.storage.models.runs import AgentDecision, ArenaRun, Consensus, Snapshot
 from arena.storage.models.telemetry import CostTelemetry, PowerCallBudget, SpendLedger
 from arena.storage.models.tools import ToolCall
@@ -34,6 +35,8 @@ __all__ = [
     "OutcomeLink",
     "PositionSnapshot",
     "PowerCallBudget",
+    "PromptLabel",
+    "PromptTemplateVersion",
     "RunRequest",
     "SettingsAudit",
     "SignInLinkUse",

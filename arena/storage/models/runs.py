@@ -118,6 +118,8 @@ class AgentDecision(Base):
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     required_tools: Mapped[list[str]] = mapped_column(JSON, default=list)
     data_dependencies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    prompt_template_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the template it was asked with
+    prompt_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     tools_note: Mapped[str | None] = mapped_column(Text, nullable=True)  # why no tools although the policy allows
     validation_errors: Mapped[list[str]] = mapped_column(JSON, default=list)
     raw_output: Mapped[str | None] = mapped_column(Text, nullable=True)

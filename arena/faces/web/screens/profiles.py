@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from arena.faces.web.widgets import profiles as ui_profiles
+from arena.faces.web.widgets import prompts as ui_prompts
 from arena.faces.web.widgets.checklist import current_facts, render_checklist
 from arena.faces.web.widgets.context import actor, database, settings
 from arena.faces.web.widgets.flash import show_flash
@@ -28,7 +29,8 @@ else:
 
 st.subheader("Create or edit a profile")
 st.caption(f"Every save writes a new immutable version and an audit entry (as “{who}”). Invalid input saves nothing.")
-ui_profiles.render_form(db, settings(), profiles, who)
+prompts = ui_prompts.load_prompts(db)
+ui_profiles.render_form(db, settings(), profiles, who, ui_prompts.template_choices(prompts))
 
 if profiles:
     st.subheader("Version history")
@@ -36,6 +38,9 @@ if profiles:
     if name:
         ui_profiles.render_history(db, name)
 
-st.subheader("Role templates and prompt versions")
-st.caption("Templates are versioned in code; a profile names one, and every run records the version it used.")
-ui_profiles.render_templates()
+st.subheader("Prompt templates")
+st.caption(
+    "Every edit saves a new version (the old ones stay); a profile points at one version, and every decision records "
+    "the template and version it was asked with. Labels (production, candidate) mark versions."
+)
+ui_prompts.render_prompts(db, prompts, who)

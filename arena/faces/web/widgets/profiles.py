@@ -15,7 +15,7 @@ from arena.bootstrap.database import Database
 from arena.engine.config.profile_service import save_profile, validate_profile
 from arena.engine.config.profiles import ROLES
 from arena.engine.config.settings import Settings
-from arena.engine.decide.prompts import TEMPLATES
+from arena.engine.tools.catalog import ToolName
 from arena.faces.web.widgets.context import settings as app_settings
 from arena.faces.web.widgets.flash import flash_and_rerun
 from arena.faces.web.widgets.format import change, md_escape, table
@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "max_tokens": 800,
     "temperature": 0.2,
     "tool_policy": ToolPolicy.NONE,
+    "tools_allowed": [],
+    "tool_max_rounds": 3,
+    "tool_max_seconds": 20.0,
     "mode": ProfileMode.CHEAP_FIRST,
     "enabled": True,
     "daily_budget_usd": "",
@@ -166,6 +169,9 @@ def _pick_profile(profiles: dict[str, ProfileView]) -> None:
             "daily_budget_usd": "" if p.daily_budget_usd is None else f"{p.daily_budget_usd:g}",
             "daily_call_limit": "" if p.daily_call_limit is None else str(p.daily_call_limit),
             "output_mode": p.output_mode or AUTO,
+            "tools_allowed": list(p.tools_allowed or []),
+            "tool_max_rounds": p.tool_max_rounds,
+            "tool_max_seconds": p.tool_max_seconds,
         }
     )
 
@@ -176,7 +182,10 @@ def _apply_preset(table: dict[str, dict[str, Any]]) -> None:
         _load_into_form(table[name])
 
 
-def render_form(db: Database, settings: Settings, profiles: list[ProfileView], actor: str) -> None:
+def render_form(
+    db: Database, settings: Settings, profiles: list[ProfileView], actor: str, templates: list[str]
+) -> None:
+    """The create/edit form; `templates` are the stored prompt versions (`template@vN`) a profile can point at."""
     by_name = {p.name: p for p in profiles}
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(K + key, value)
@@ -200,14 +209,19 @@ def render_form(db: Database, settings: Settings, profiles: list[ProfileView], a
         b.selectbox("Provider", list(Provider), key=K + "provider")
         c.text_input("Model id", key=K + "model")
         a.selectbox("Role", list(ROLES), key=K + "role")
-        b.selectbox("Prompt template", [f"{t}@v{v}" for t, v in sorted(TEMPLATES)], key=K + "template")
+        if st.session_state[K + "template"] not in templates:
+            templates = [st.session_state[K + "template"], *templates]  # shown as stored, refused at save
+        b.selectbox("Prompt template", templates, key=K + "template", help="any stored version (see below)")
         c.selectbox("Mode", list(ProfileMode), key=K + "mode")
         a.number_input("Max tokens", step=100, key=K + "max_tokens")
         b.number_input("Temperature", step=0.1, key=K + "temperature")
         c.number_input("Timeout (s)", step=5.0, key=K + "timeout_s")
         a.text_input("Daily budget (USD)", key=K + "daily_budget_usd", help="blank = no budget")
         b.text_input("Daily call limit", key=K + "daily_call_limit", help="blank = no limit")
-        c.selectbox("Tool policy", list(ToolPolicy), key=K + "tool_policy")
+        c.selectbox("Tool policy", list(ToolPolicy), key=K + "tool_policy", help="read_only: may call the tools below")
+        a.multiselect("Allowed tools", list(ToolName), key=K + "tools_allowed", help="none selected = every tool")
+        b.number_input("Tool rounds (max)", min_value=0, max_value=8, step=1, key=K + "tool_max_rounds")
+        c.number_input("Tool time (s, max)", min_value=1.0, max_value=120.0, step=5.0, key=K + "tool_max_seconds")
         a.selectbox(
             "Output mode",
             [AUTO, *OutputMode],
@@ -240,6 +254,9 @@ def _save(db: Database, existing: dict[str, ProfileView], editing: bool, actor: 
         "max_tokens": s[K + "max_tokens"],
         "temperature": s[K + "temperature"],
         "tool_policy": s[K + "tool_policy"],
+        "tools_allowed": list(s[K + "tools_allowed"]) or None,
+        "tool_max_rounds": s[K + "tool_max_rounds"],
+        "tool_max_seconds": s[K + "tool_max_seconds"],
         "mode": s[K + "mode"],
         "enabled": s[K + "enabled"],
         "daily_budget_usd": _blank_none(s[K + "daily_budget_usd"]),
@@ -278,9 +295,3 @@ def render_history(db: Database, name: str) -> None:
         [{"when": c.at, "who": c.actor, "change": change(c.before, c.after)} for c in changes],
         hide_index=True,
     )
-
-
-def render_templates() -> None:
-    for (template_id, version), template in sorted(TEMPLATES.items()):
-        with st.expander(f"{template_id} @ v{version} — role {template.role}"):
-            st.text(template.role_text)

@@ -76,7 +76,7 @@ INVALID: list[tuple[str, dict[str, Any], str]] = [
     ("api_base", SPEC | {"api_base": "ftp://x"}, "api_base"),
     ("model empty", SPEC | {"model": ""}, "model"),
     ("role", SPEC | {"role": "oracle"}, "role"),
-    ("prompt template", SPEC | {"prompt_template_id": "nope"}, "body"),
+    ("prompt template", SPEC | {"prompt_template_id": "nope"}, "prompt_template_id"),
     ("prompt_version", SPEC | {"prompt_version": 0}, "prompt_version"),
     ("max_tokens", SPEC | {"max_tokens": 0}, "max_tokens"),
     ("temperature", SPEC | {"temperature": 3}, "temperature"),
