@@ -11,6 +11,7 @@ import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from arena.engine.decide.prompts import PromptTemplate
@@ -59,10 +60,27 @@ def validate_prompt(data: object) -> PromptSpec:
         ) from None
 
 
+SAVE_ATTEMPTS = 3  # two operators saving one template at once: the loser of the version number tries again
+
+
 def save_prompt(*, sessions: sessionmaker[Session], spec: PromptSpec, actor: str) -> tuple[str, int]:
     """Append the next version (and move the label when one is given); returns (template_id, version)."""
+    for attempt in range(1, SAVE_ATTEMPTS + 1):
+        try:
+            return _save_once(sessions, spec, actor)
+        except IntegrityError:
+            if attempt == SAVE_ATTEMPTS:
+                raise InvalidRequestError(
+                    f"template {spec.template_id} is being saved by someone else right now; try again",
+                    field="template_id",
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _save_once(sessions: sessionmaker[Session], spec: PromptSpec, actor: str) -> tuple[str, int]:
     with sessions() as session, session.begin():
-        existing = repo.get_version(session=session, template_id=spec.template_id, version=1)
+        # version 1's row is the template's lock: concurrent saves of one template take turns (PostgreSQL)
+        existing = repo.get_version(session=session, template_id=spec.template_id, version=1, lock=True)
         if existing is not None and existing.role != spec.role:
             raise InvalidRequestError(
                 f"template {spec.template_id} is a {existing.role} template; a new version keeps its role",

@@ -37,6 +37,7 @@ class _Rows:
     decisions: list[AgentDecision]
     links: list[OutcomeLink]
     tools: dict[str, list[ToolCall]]  # per agent decision id, in call order
+    messages: dict[str, list[dict[str, Any]]]  # per agent decision id: the messages of its first call
 
 
 def _load(session: Session, run_id: str) -> _Rows | None:
@@ -60,7 +61,16 @@ def _load(session: Session, run_id: str) -> _Rows | None:
     tools: dict[str, list[ToolCall]] = {}
     for call in tool_calls_for_run(session=session, run_id=run_id):
         tools.setdefault(call.agent_decision_id, []).append(call)
-    return _Rows(run, consensus, list(decisions), links, tools)
+    messages: dict[str, list[dict[str, Any]]] = {}
+    first_calls = session.execute(
+        select(CostTelemetry.agent_decision_id, CostTelemetry.messages)
+        .where(CostTelemetry.run_id == run_id, CostTelemetry.agent_decision_id.is_not(None))
+        .order_by(CostTelemetry.id)
+    )
+    for decision_id, sent in first_calls:
+        if decision_id is not None and decision_id not in messages:
+            messages[decision_id] = list(sent or [])
+    return _Rows(run, consensus, list(decisions), links, tools, messages)
 
 
 def run_summary(*, session: Session, run_id: str) -> RunSummary | None:
@@ -124,9 +134,16 @@ def run_calls(*, session: Session, run_id: str) -> list[LlmCallRow]:
     return [project(LlmCallRow, r) for r in rows]
 
 
-def _decision_detail(d: AgentDecision, tools: dict[str, list[ToolCall]]) -> DecisionDetail:
-    calls = [project(ToolCallView, t) for t in tools.get(d.id, [])]
-    return project(DecisionDetail, d, agent_decision_id=d.id, profile=d.profile_name, tool_calls=calls)
+def _decision_detail(d: AgentDecision, rows: _Rows) -> DecisionDetail:
+    calls = [project(ToolCallView, t) for t in rows.tools.get(d.id, [])]
+    return project(
+        DecisionDetail,
+        d,
+        agent_decision_id=d.id,
+        profile=d.profile_name,
+        tool_calls=calls,
+        messages=rows.messages.get(d.id, []),
+    )
 
 
 def _consensus(c: Consensus | None) -> ConsensusView | None:
@@ -155,7 +172,7 @@ def run_details(*, session: Session, run_id: str) -> RunDetails | None:
             universe=run.universe_snapshot_hash,
             portfolio=run.portfolio_snapshot_hash,
         ),
-        decisions=[_decision_detail(d, rows.tools) for d in rows.decisions],
+        decisions=[_decision_detail(d, rows) for d in rows.decisions],
         debate=list(_trace(rows.consensus).get("debate", [])),
         consensus=_consensus(rows.consensus),
         llm_calls_detail=run_calls(session=session, run_id=run_id),

@@ -129,6 +129,9 @@ class DecisionDetail:
     data_dependencies: list[str]
     tool_calls: list[ToolCallView]
     tools_note: str | None  # why the agent ran without tools although its policy allows them
+    prompt_template_id: str | None  # the template and version it was asked with (None on older runs)
+    prompt_version: int | None
+    messages: list[dict[str, Any]]  # what the model saw on its first call (system, user), as sent
     validation_errors: list[str]
     raw_output: str | None
     prompt_hash: str | None

@@ -9,12 +9,14 @@ from arena.kernel.clock import utcnow
 from arena.storage.models import PromptLabel, PromptTemplateVersion, SettingsAudit
 
 
-def get_version(*, session: Session, template_id: str, version: int) -> PromptTemplateVersion | None:
-    return session.scalar(
-        select(PromptTemplateVersion).where(
-            PromptTemplateVersion.template_id == template_id, PromptTemplateVersion.version == version
-        )
+def get_version(
+    *, session: Session, template_id: str, version: int, lock: bool = False
+) -> PromptTemplateVersion | None:
+    """One stored version; `lock` holds its row until the transaction ends (saves of one template queue up)."""
+    query = select(PromptTemplateVersion).where(
+        PromptTemplateVersion.template_id == template_id, PromptTemplateVersion.version == version
     )
+    return session.scalar(query.with_for_update() if lock else query)
 
 
 def all_versions(*, session: Session) -> list[PromptTemplateVersion]:

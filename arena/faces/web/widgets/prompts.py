@@ -43,11 +43,17 @@ def _load_editor(latest: dict[str, PromptVersionView]) -> None:
     st.session_state[P + "text"] = current.role_text if current else ""
     st.session_state[P + "role"] = current.role if current else Role.TECHNICAL_ANALYST
     st.session_state[P + "notes"] = ""
+    st.session_state.pop(P + "shown", None)
 
 
 def render_prompts(db: Database, prompts: list[PromptVersionView], actor: str) -> None:
     latest = _latest(prompts)
     names = sorted(latest)
+    linked = st.query_params.get("template")  # Run Details links here with ?template=<id>
+    if linked in latest and st.session_state.get(P + "linked") != linked:
+        st.session_state[P + "linked"] = linked
+        st.session_state[P + "template"] = linked
+        _load_editor(latest)
     chosen = st.selectbox(
         "Template", [*names, NEW_TEMPLATE], key=P + "template", on_change=_load_editor, args=(latest,)
     )
@@ -121,5 +127,6 @@ def _save(db: Database, chosen: str, latest: dict[str, PromptVersionView], actor
     except InvalidRequestError as exc:
         st.error(f"Not saved: {md_escape(exc)}")
         return
-    s.pop(P + "text", None)  # reload the editor from the new latest version
+    s.pop(P + "text", None)  # reload the editor from the new latest version, and show it with its diff
+    s.pop(P + "shown", None)
     flash_and_rerun("success", f"Saved {md_escape(template_id)} as version {version}.")

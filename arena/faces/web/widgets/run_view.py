@@ -198,6 +198,17 @@ def _decision_body(x: DecisionDetail) -> None:
             + " · data dependencies "
             + (", ".join(x.data_dependencies) or "none")
         )
+    template = f"{x.prompt_template_id}@v{x.prompt_version}" if x.prompt_template_id else "not recorded"
+    with st.expander(f"Prompt ({template})"):
+        if x.prompt_template_id:
+            st.markdown(f"[Template {md_escape(template)}](profiles?template={x.prompt_template_id})")
+        if not x.messages:
+            st.caption("No call was made for this answer.")
+        for message in x.messages:
+            role = str(message.get("role", "?"))
+            content = message.get("content")
+            st.caption(role)
+            st.code(content if isinstance(content, str) else str(content), language=None, wrap_lines=True)
     with st.expander("Raw model output"):
         st.code(x.raw_output or "(empty)", language=None, wrap_lines=True)
         st.caption(f"prompt hash {x.prompt_hash or DASH}")
