@@ -150,3 +150,27 @@ def test_invalid_profile_shows_the_error_and_saves_nothing(site: Site) -> None:
     with site.db.sessions() as s:
         assert s.scalar(select(func.count()).select_from(AgentProfile)) == before == 3
     site.shot("05-profile-invalid")
+
+
+def test_a_prompt_edit_in_the_browser_saves_version_2_with_its_diff(site: Site) -> None:
+    from arena.storage.read.prompts import prompt_views
+
+    new_text = (
+        "You are a careful swing trader on a US equities paper-trading desk. Buy only on a pullback within an "
+        "uptrend (SMA 10 above SMA 30); otherwise answer HOLD."
+    )
+    page = site.open("profiles?template=technical_analyst")  # the link Run Details gives each answer's template
+    page.get_by_text("Prompt templates").wait_for()
+    editor = page.get_by_role("textbox", name="Role text")
+    expect(editor).to_have_value(re.compile("disciplined technical analyst"))
+    editor.fill(new_text)
+    page.get_by_role("textbox", name="Why this version (notes)").fill("pullbacks only")
+    page.get_by_role("button", name="Save as new version").click()
+    page.get_by_text("Saved technical_analyst as version 2.").wait_for(timeout=30_000)
+    settle(page)
+    page.get_by_text("Changes from v1 to v2").wait_for()
+    with site.db.sessions() as s:
+        saved = [v for v in prompt_views(session=s) if v.template_id == "technical_analyst"]
+    assert [(v.version, v.role_text, v.notes) for v in saved][-1] == (2, new_text, "pullbacks only")
+    assert saved[0].role_text.startswith("You are a disciplined technical analyst")  # v1 untouched
+    site.shot("06-prompt-version-2")
