@@ -16,6 +16,9 @@ from arena.kernel.kinds import OutputMode, ProfileMode, Provider, Role, ToolPoli
 NAME_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"  # published in the API schema; checked with fullmatch (no trailing \n)
 NAME_RE = re.compile(NAME_PATTERN)
 ROLES = tuple(Role)
+INT_COLUMN_MAX = 2**31 - 1  # the largest value an Integer column holds on PostgreSQL (and SQLite stores)
+MAX_BUDGET_USD = 99_999_999  # daily_budget_usd is Numeric(12, 4)
+API_BASE_MAX_CHARS = 512  # api_base is String(512)
 
 
 def _cross_field_rules(schema: dict[str, Any]) -> None:
@@ -35,13 +38,17 @@ class ProfileSpec(BaseModel):
 
     name: str = Field(json_schema_extra={"pattern": NAME_PATTERN})
     provider: Annotated[Provider, inline_enum(Provider, "Provider")]
-    api_base: str | None = Field(default=None, json_schema_extra={"pattern": "^(https?://|$)"})
+    api_base: str | None = Field(
+        default=None, max_length=API_BASE_MAX_CHARS, json_schema_extra={"pattern": "^(https?://|$)"}
+    )
     model: str = Field(min_length=1, max_length=128)
     role: Annotated[Role, inline_enum(Role, "Role")]
     prompt_template_id: str = Field(
         json_schema_extra={"pattern": NAME_PATTERN}, description="a stored prompt template (GET /prompts)"
     )
-    prompt_version: int = Field(default=1, ge=1, description="its version; it must exist when the profile is saved")
+    prompt_version: int = Field(
+        default=1, ge=1, le=INT_COLUMN_MAX, description="its version; it must exist when the profile is saved"
+    )
     max_tokens: int = Field(default=800, gt=0, le=32000)
     temperature: float = Field(default=0.2, ge=0, le=2)
     tool_policy: Annotated[ToolPolicy, inline_enum(ToolPolicy, "Tool Policy")] = ToolPolicy.NONE
@@ -52,8 +59,8 @@ class ProfileSpec(BaseModel):
     tool_max_seconds: float = Field(default=DEFAULT_MAX_SECONDS, gt=0, le=120)
     mode: Annotated[ProfileMode, inline_enum(ProfileMode, "Mode")] = ProfileMode.CHEAP_FIRST
     enabled: bool = True
-    daily_budget_usd: float | None = Field(default=None, ge=0)
-    daily_call_limit: int | None = Field(default=None, ge=0)
+    daily_budget_usd: float | None = Field(default=None, ge=0, le=MAX_BUDGET_USD)
+    daily_call_limit: int | None = Field(default=None, ge=0, le=INT_COLUMN_MAX)
     timeout_s: float = Field(default=30.0, gt=0, le=600)
     output_mode: Annotated[
         OutputMode | None,

@@ -135,3 +135,24 @@ def test_a_base_url_outside_the_providers_allowed_ones_is_refused(client: Checke
     assert _counts(database) == (0, 0)
     official = SPEC | {"api_base": "https://openrouter.ai/api/v1/"}  # the provider's own base is always allowed
     assert client.post("/profiles", json=official, headers=AUTH).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("daily_call_limit", 2**63),  # schemathesis found it: an OverflowError and a 500 on SQLite
+        ("daily_call_limit", 2**31),  # past PostgreSQL's INTEGER
+        ("prompt_version", 2**40),
+        ("daily_budget_usd", 1e12),  # past NUMERIC(12, 4)
+        ("api_base", "https://llm.example/" + "v" * 600),  # past VARCHAR(512), though allowed by the pattern
+    ],
+)
+def test_values_the_database_cannot_hold_are_422_not_500(
+    db_url: str, database: Database, field: str, value: Any
+) -> None:
+    settings = api_settings(db_url, ARENA_ALLOWED_API_BASES="openrouter=https://llm.example/*")
+    with checked_client(settings, database) as client:
+        response = client.post("/profiles", json=SPEC | {field: value}, headers=AUTH)
+    assert response.status_code == 422, response.text
+    assert field in response.json()["fields"]
+    assert _counts(database) == (0, 0)
