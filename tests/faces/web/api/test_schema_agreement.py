@@ -11,10 +11,13 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
+from pydantic import ValidationError
 
 from arena.bootstrap.database import Database
+from arena.engine.config.strategies import StrategySpec
 from arena.engine.market.symbols import MAX_SYMBOLS
 from arena.faces.web.api.models import CURSOR_PATTERN
+from arena.kernel.errors import InvalidRequestError
 from tests.faces.web.api.conftest import AUTH, CheckedClient, api_settings, checked_client
 from tests.faces.web.api.helpers import add_profile, add_run, counts
 
@@ -142,3 +145,11 @@ def test_a_throttled_address_gets_the_documented_429(sqlite_url: str, sqlite_dat
     assert jsonschema_rs.validator_for(documented["headers"]["Retry-After"]["schema"]).is_valid(
         int(response.headers["retry-after"])
     )
+
+
+def test_a_strategy_universe_obeys_the_same_symbol_limit() -> None:
+    """A universe of 21-50 symbols used to be accepted (the snapshot's old limit) and then refused by every run."""
+    spec = {"name": "wide", "schedule_kind": "interval", "interval_seconds": 60}
+    StrategySpec.model_validate(spec | {"symbols": TWENTY})
+    with pytest.raises((ValidationError, InvalidRequestError), match=f"at most {MAX_SYMBOLS} symbols"):
+        StrategySpec.model_validate(spec | {"symbols": [*TWENTY, "X"]})
