@@ -155,8 +155,13 @@ class LLMGateway:
             )
             try:
                 self._sink(cancelled)
-            except Exception:
-                log.exception("telemetry sink failed for cancelled call (trace %s)", call.trace_id)
+            except Exception as exc:  # e.g. the database is down: one line, the cancellation goes on
+                log.warning(
+                    "telemetry not written for a cancelled call (trace %s): %s: %s",
+                    call.trace_id,
+                    type(exc).__name__,
+                    scrub(str(exc).splitlines()[0] if str(exc) else ""),
+                )
             raise
         if not result.ok:
             log.warning(

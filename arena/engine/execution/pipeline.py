@@ -218,9 +218,13 @@ def _set_status(
 
 
 def store_outcome(*, sessions: sessionmaker[Session], run_id: str, result: ExecutionResult) -> None:
+    """The run's own outcome and checks. The broker's word wins: if reconciliation already saw the order rejected
+    (`refused`) while the run was finishing, the run's `executed` (the submit was accepted) does not undo it."""
     with sessions() as session, session.begin():
-        consensus = session.query(Consensus).filter(Consensus.run_id == run_id).one()
-        consensus.outcome = result.outcome
+        consensus = session.query(Consensus).filter(Consensus.run_id == run_id).with_for_update().one()
+        broker_refused = consensus.outcome == ExecutionOutcome.REFUSED and result.outcome == ExecutionOutcome.EXECUTED
+        if not broker_refused:
+            consensus.outcome = result.outcome
         consensus.guardrail_checks = [c.as_dict() for c in result.checks]
 
 

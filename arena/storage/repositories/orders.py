@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from arena.kernel.lifecycles import FINAL_ORDER_STATUSES, check_order_transition, is_final_order_status
@@ -132,7 +133,9 @@ def add_fill(
     price: Decimal,
     filled_at: datetime,
 ) -> Fill | None:
-    """Insert once per broker fill id; a fill seen again is ignored."""
+    """Insert once per broker fill id; a fill seen again is ignored — also when another transaction (a run's own
+    lookup and the worker's reconciliation, on PostgreSQL) inserts the same fill at the same moment: the insert
+    runs in a savepoint, so losing that race rolls back only the duplicate, not the caller's transaction."""
     if session.scalar(select(Fill).where(Fill.broker_fill_id == broker_fill_id)) is not None:
         return None
     fill = Fill(
@@ -144,8 +147,13 @@ def add_fill(
         price=price,
         filled_at=filled_at,
     )
-    session.add(fill)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(fill)
+    except IntegrityError:
+        if session.scalar(select(Fill.id).where(Fill.broker_fill_id == broker_fill_id)) is not None:
+            return None  # the other transaction booked it first
+        raise  # anything else (an unknown order) is a real error
     return fill
 
 
