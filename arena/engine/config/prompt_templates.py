@@ -42,10 +42,8 @@ class PromptSpec(BaseModel):
     @field_validator("role_text")
     @classmethod
     def _text(cls, value: str) -> str:
-        value = value.strip()
-        if len(value) < 20:
-            raise ValueError("write at least 20 characters (what the role is asked to do)")
-        return value
+        """Stored without surrounding whitespace (the length rule is the schema's, on the text as sent)."""
+        return value.strip()
 
 
 def validate_prompt(data: object) -> PromptSpec:

@@ -186,6 +186,9 @@ class ProfileOut(Reply):
     max_tokens: int
     temperature: float
     tool_policy: str
+    tools_allowed: list[str] | None = Field(description="null: every read-only tool (when tool_policy is read_only)")
+    tool_max_rounds: int
+    tool_max_seconds: float
     mode: str
     daily_budget_usd: float | None
     daily_call_limit: int | None
@@ -206,6 +209,27 @@ class ProfileSaved(Reply):
     version_id: int
     created: bool
     changed: bool
+
+
+class PromptVersionOut(Reply):
+    template_id: str
+    version: int
+    role: str
+    role_text: str
+    notes: str | None
+    created_by: str
+    created_at: str
+    labels: list[str] = Field(description="the labels (production, candidate, …) that point at this version")
+
+
+class PromptList(Reply):
+    items: list[PromptVersionOut]
+
+
+class PromptSaved(Reply):
+    template_id: str
+    version: int
+    label: str | None
 
 
 class Health(Reply):

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from arena.engine.config.profiles import ProfileSpec
+from arena.engine.config.prompt_templates import PromptSpec
 from arena.engine.market.symbols import MAX_SYMBOLS
 from arena.faces.web.api import models as m
 from arena.faces.web.api import run_models as rm
@@ -114,6 +115,16 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         state_dependent=("api_base", "model", "prompt_template_id", "prompt_version"),
     ),
     ("GET", "/profiles"): Operation("Current version of every profile", {200: ("profiles", m.ProfileList)}),
+    ("POST", "/prompts"): Operation(
+        "Append a new version of a prompt template (a new template at version 1), optionally moving a label to it",
+        {201: ("saved", m.PromptSaved)},
+        body=PromptSpec,
+        errors=("InvalidJson", "PayloadTooLarge", "InvalidRequest", *GUARDED),
+        state_dependent=("role", "template_id"),
+    ),
+    ("GET", "/prompts"): Operation(
+        "Every stored prompt template version with its labels", {200: ("template versions", m.PromptList)}
+    ),
     ("GET", "/openapi.json"): Operation("This document", {200: ("OpenAPI 3.1 document", None)}),
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -46,6 +46,20 @@ class AgentRow(Reply):
     status: str
     cost_usd: float | None
     latency_ms: int | None
+    tool_calls: int = Field(description="how many tool calls the agent made (refused ones included)")
+
+
+class ToolCallOut(Reply):
+    name: str
+    arguments: dict[str, Any] | None = Field(description="as validated; null when they were not a JSON object")
+    status: Literal["ok", "refused", "error", "timeout"]
+    latency_ms: int
+    result_preview: str = Field(description="the first 2,000 characters of what the model got back")
+    round: int
+    error: str | None
+    result_bytes: int
+    result_hash: str
+    llm_call_id: int | None = Field(description="the LLM call (ai_cost_telemetry id) whose reply asked for it")
 
 
 class DecisionDetail(Reply):
@@ -63,7 +77,11 @@ class DecisionDetail(Reply):
     confidence: float | None
     rationale: str | None
     risk_flags: list[Any]
-    tool_calls: list[Any] | None
+    tool_calls: list[ToolCallOut] = Field(description="the agent's tool calls, in order")
+    tools_note: str | None = Field(description="why the agent ran without tools although its policy allows them")
+    prompt_template_id: str | None
+    prompt_version: int | None
+    messages: list[dict[str, Any]] = Field(description="what the model saw on its first call (system, user)")
     validation_errors: list[Any] | None
     cost_usd: float | None
     latency_ms: int | None
