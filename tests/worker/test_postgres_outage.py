@@ -130,7 +130,12 @@ def test_an_outage_longer_than_the_lease_leaves_no_run_running(solo: Solo) -> No
     worker_id = solo.worker_id()
     solo.hang_llm(True)
     hanging = [enqueue(db, "AAPL"), enqueue(db, "MSFT")]
-    wait_for("both runs to hang at the LLM", lambda: all(r.status == "running" for r in runs(db, hanging).values()), 10)
+    wait_for(
+        "both runs to have stored their inputs (next: the LLM, which hangs)",
+        lambda: all(r.status == "running" and r.universe_snapshot_hash for r in runs(db, hanging).values()),
+        10,
+    )
+    time.sleep(0.5)  # the inputs' transaction commits, then the agents' calls go out and hang
 
     allow_connections(solo.name, False)
     try:
