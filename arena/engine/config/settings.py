@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     run_grace_s: float = Field(default=60.0, alias="ARENA_RUN_GRACE_S", ge=0)
     worker_sweep_s: float = Field(default=30.0, alias="ARENA_WORKER_SWEEP_S", gt=0)
     serve_restart_max_backoff_s: float = Field(default=60.0, alias="ARENA_SERVE_RESTART_MAX_BACKOFF_S", gt=0)
+    # evaluation (docs/LEADERBOARD.md): scored decisions an entry needs before it is ranked by outcome
+    leaderboard_min_sample: int = Field(default=20, alias="ARENA_LEADERBOARD_MIN_SAMPLE", ge=1, le=10_000)
     # web access: who may set X-Forwarded-User, failed-auth throttling, the sign-in cookie and links
     trusted_proxies: str = Field(default="", alias="ARENA_TRUSTED_PROXIES")
     auth_max_failures: int = Field(default=10, alias="ARENA_AUTH_MAX_FAILURES", ge=1)
