@@ -134,11 +134,12 @@ class Regime(StrEnum):
 
 
 class ScoreSubject(StrEnum):
-    """Whose decision an outcome score belongs to."""
+    """Whose decision an outcome score belongs to (`baseline`: a free rule on the same snapshot, no LLM)."""
 
     AGENT = "agent"
     CONSENSUS = "consensus"
     CHEAP_CONSENSUS = "cheap_consensus"
+    BASELINE = "baseline"
 
 
 class Phase(StrEnum):
@@ -191,7 +192,18 @@ class LeaderboardGroup(StrEnum):
 
 
 class LeaderboardStatus(StrEnum):
-    """Whether a leaderboard (or one of its entries) has enough scored decisions to rank."""
+    """Whether a leaderboard (or one of its entries) has enough scored decisions to rank.
+
+    A board is `ranked` or `not_enough_data`; an entry is `ranked` or `provisional` (listed with its cost and
+    validity, outcome columns empty or below the minimum sample)."""
 
     RANKED = "ranked"
     NOT_ENOUGH_DATA = "not_enough_data"
+    PROVISIONAL = "provisional"
+
+
+class LeaderboardEntryKind(StrEnum):
+    """What a leaderboard entry is: an LLM agent (profile, model or prompt) or a free baseline rule."""
+
+    AGENT = "agent"
+    BASELINE = "baseline"

@@ -17,8 +17,9 @@ from arena.storage.types import UTCDateTime
 class DecisionScore(Base):
     """One decision judged by the market after its time horizon.
 
-    subject: `agent` (one agent's vote), `consensus` (the run's final decision) or `cheap_consensus` (what the
-    cheap round alone would have decided, on escalated runs — the baseline for escalation value).
+    subject: `agent` (one agent's vote), `consensus` (the run's final decision), `cheap_consensus` (what the
+    cheap round alone would have decided, on escalated runs — the baseline for escalation value) or `baseline` (a
+    free rule — cash, buy_and_hold, momentum — on the same snapshot, symbol and horizon; its name in profile_name).
     """
 
     __tablename__ = "ai_decision_scores"
@@ -30,11 +31,12 @@ class DecisionScore(Base):
         Index("ix_scores_entry", "entry_at"),
         Index("ix_scores_profile_entry", "profile_version_id", "entry_at"),
         Index("ix_scores_run", "run_id"),
+        Index("ix_scores_subject_exit", "subject", "exit_at"),  # the leaderboard reads a window of one subject
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     subject: Mapped[str] = mapped_column(String(16))
-    subject_key: Mapped[str] = mapped_column(String(40))  # agent decision id, or the run id for consensus rows
+    subject_key: Mapped[str] = mapped_column(String(40))  # decision id; run id (consensus); digest (baseline)
     run_id: Mapped[str] = mapped_column(ForeignKey("ai_arena_runs.id", ondelete="CASCADE"))
     agent_decision_id: Mapped[str | None] = mapped_column(
         ForeignKey("ai_arena_agent_decisions.id", ondelete="CASCADE"), nullable=True
