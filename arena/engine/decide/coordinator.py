@@ -141,14 +141,10 @@ class ArenaCoordinator:
         reasons = escalation.escalation_reasons(candidate, config=self.config, snapshot=snapshot, portfolio=portfolio)
         run.trace["escalation_reasons"] = reasons
         if not reasons:
-            final = _from_consensus(candidate, [*votes, *([judge_vote] if judge_vote else [])], decided_by)
+            final = cheap_final(candidate, [*votes, *([judge_vote] if judge_vote else [])], decided_by)
             return self._finish(run, cheap_result, [], escalated=False, final=final)
         if not power:
-            final = _no_trade(
-                f"escalation needed ({', '.join(reasons)}) but no enabled escalation_only profile",
-                "no_power_profile",
-                DecidedBy.NO_POWER_PROFILE,
-            )
+            final = no_power_decision(reasons)
             return self._finish(run, cheap_result, reasons, escalated=False, final=final)
 
         asked = [v.decision for v in votes]
@@ -156,11 +152,7 @@ class ArenaCoordinator:
             run, power, asked, reasons, judge_vote.decision if judge_vote else None
         )
         if denied and not power_outcomes:
-            final = _no_trade(
-                f"daily powerful-call cap ({self.config.max_power_calls_per_day}) reached",
-                "power_cap_reached",
-                DecidedBy.POWER_CAP_REACHED,
-            )
+            final = power_cap_decision(self.config)
             return self._finish(run, cheap_result, reasons, escalated=False, final=final)
         final = self._after_escalation(run, power_outcomes, snapshot=snapshot, portfolio=portfolio)
         return self._finish(run, cheap_result, reasons, escalated=True, final=final)
@@ -299,62 +291,10 @@ class ArenaCoordinator:
     def _after_escalation(
         self, run: _Run, power_outcomes: list[AgentOutcome], *, snapshot: MarketSnapshot, portfolio: PortfolioState
     ) -> FinalDecision:
-        """The powerful answer is the candidate: vetoed by a blocking flag, NO_TRADE when missing, split or still
-        unsure, and its size is held to the portfolio-delta limit."""
         votes = [self._vote(o) for o in power_outcomes if o.valid]
-        result = decide(votes, blocking_flags=self.config.blocking_risk_flags, quorum=1)
-        run.trace["power"] = result.trace
-        if result.veto is not None:
-            return self._stopped(run, result)
-        if not votes:
-            refused = any(o.refused_by == SpendScope.GLOBAL for o in power_outcomes)
-            if refused:
-                return _no_trade(
-                    "daily LLM spend cap reached before the powerful call", "spend_cap", DecidedBy.SPEND_CAP
-                )
-            return _no_trade("escalation produced no valid decision", "escalation_failed", DecidedBy.ESCALATION)
-        if result.action is None:
-            return _no_trade(
-                f"escalated decision unusable ({result.rule})", f"escalation_{result.rule}", DecidedBy.ESCALATION
-            )
-        if result.confidence < self.config.min_confidence:
-            return _no_trade(
-                f"still uncertain after escalation (confidence {result.confidence:.2f} < "
-                f"{self.config.min_confidence:.2f})",
-                "uncertain_after_escalation",
-                DecidedBy.ESCALATION,
-            )
-        final = _from_consensus(result, votes, DecidedBy.ESCALATION, rule_prefix="escalation_")
-        return self._hold_to_delta_limit(run, final, snapshot=snapshot, portfolio=portfolio)
-
-    def _hold_to_delta_limit(
-        self, run: _Run, final: FinalDecision, *, snapshot: MarketSnapshot, portfolio: PortfolioState
-    ) -> FinalDecision:
-        """Re-check the powerful answer's size: above `high_risk_portfolio_delta_pct` it is cut to the limit."""
-        if final.action not in (FinalAction.BUY, FinalAction.SELL) or final.sizing is None or final.symbol is None:
-            return final
-        limit = self.config.high_risk_portfolio_delta_pct
-        if portfolio.equity <= 0:
-            return final  # the execution guardrails refuse a trade on an account without equity
-        delta = 100.0 * notional_usd(final.sizing, symbol=final.symbol, snapshot=snapshot, portfolio=portfolio)
-        delta /= portfolio.equity
-        check: dict[str, Any] = {"delta_pct": round(delta, 6), "limit_pct": limit, "sizing": final.sizing.model_dump()}
-        if delta <= limit:
-            check["result"] = "within limit"
-            run.trace["sizing_check"] = check
-            return final
-        clipped = Sizing(kind=SizingKind.PCT_EQUITY, value=limit)
-        check.update({"result": "cut to the limit", "clipped_to": clipped.model_dump()})
-        run.trace["sizing_check"] = check
-        return FinalDecision(
-            action=final.action,
-            symbol=final.symbol,
-            sizing=clipped,
-            confidence=final.confidence,
-            rule=final.rule,
-            no_trade_reason=None,
-            decided_by=final.decided_by,
-            time_horizon=final.time_horizon,
+        refused = any(o.refused_by == SpendScope.GLOBAL for o in power_outcomes)
+        return settle_escalation(
+            votes, config=self.config, spend_refused=refused, snapshot=snapshot, portfolio=portfolio, trace=run.trace
         )
 
     # --- helpers -------------------------------------------------------------------------------------------------
@@ -393,18 +333,8 @@ class ArenaCoordinator:
         )
 
     def _stopped(self, run: _Run, result: ConsensusResult) -> FinalDecision:
-        """NO_TRADE for a veto, no quorum or no valid vote — saying which, and whether the spend cap caused it."""
-        if result.veto is not None:
-            run.trace["veto"] = result.veto.as_dict()
-            v = result.veto
-            return _no_trade(
-                f"risk veto: {v.agent} ({v.role}) raised '{v.flag}'", ConsensusRule.RISK_VETO, DecidedBy.VETO
-            )
-        reason = f"no quorum ({result.valid_votes} of {result.quorum} valid)"
-        cheap_refused = [o for o in run.outcomes if o.phase == Phase.CHEAP and o.refused_by == SpendScope.GLOBAL]
-        if cheap_refused:
-            return _no_trade(f"daily LLM spend cap reached: {reason}", ConsensusRule.NO_QUORUM, DecidedBy.SPEND_CAP)
-        return _no_trade(reason, ConsensusRule.NO_QUORUM, DecidedBy.NO_QUORUM)
+        cheap_refused = any(o.phase == Phase.CHEAP and o.refused_by == SpendScope.GLOBAL for o in run.outcomes)
+        return stopped_decision(result, spend_refused=cheap_refused, trace=run.trace)
 
     def _finish(
         self, run: _Run, cheap: ConsensusResult, reasons: list[str], *, escalated: bool, final: FinalDecision
@@ -431,6 +361,111 @@ class ArenaCoordinator:
             "blocking_risk_flags": list(c.blocking_risk_flags),
             "role_weights": dict(c.role_weights),
         }
+
+
+# --- the pure decision steps (also re-run by arena/engine/evaluation/policy_replay.py on recorded answers) ---------
+
+
+def stopped_decision(result: ConsensusResult, *, spend_refused: bool, trace: dict[str, Any]) -> FinalDecision:
+    """NO_TRADE for a veto, no quorum or no valid vote — saying which, and whether the spend cap caused it."""
+    if result.veto is not None:
+        trace["veto"] = result.veto.as_dict()
+        v = result.veto
+        return _no_trade(f"risk veto: {v.agent} ({v.role}) raised '{v.flag}'", ConsensusRule.RISK_VETO, DecidedBy.VETO)
+    reason = f"no quorum ({result.valid_votes} of {result.quorum} valid)"
+    if spend_refused:
+        return _no_trade(f"daily LLM spend cap reached: {reason}", ConsensusRule.NO_QUORUM, DecidedBy.SPEND_CAP)
+    return _no_trade(reason, ConsensusRule.NO_QUORUM, DecidedBy.NO_QUORUM)
+
+
+def cheap_final(candidate: ConsensusResult, votes: list[Vote], decided_by: DecidedBy) -> FinalDecision:
+    """No trigger fired: the cheap consensus (or the cheap judge's answer) is final."""
+    return _from_consensus(candidate, votes, decided_by)
+
+
+def no_power_decision(reasons: list[str]) -> FinalDecision:
+    return _no_trade(
+        f"escalation needed ({', '.join(reasons)}) but no enabled escalation_only profile",
+        "no_power_profile",
+        DecidedBy.NO_POWER_PROFILE,
+    )
+
+
+def power_cap_decision(config: GuardrailConfig) -> FinalDecision:
+    return _no_trade(
+        f"daily powerful-call cap ({config.max_power_calls_per_day}) reached",
+        "power_cap_reached",
+        DecidedBy.POWER_CAP_REACHED,
+    )
+
+
+def settle_escalation(
+    votes: list[Vote],
+    *,
+    config: GuardrailConfig,
+    spend_refused: bool,
+    snapshot: MarketSnapshot,
+    portfolio: PortfolioState,
+    trace: dict[str, Any],
+) -> FinalDecision:
+    """The powerful answers (valid ones, as votes) are the candidate: vetoed by a blocking flag, NO_TRADE when
+    missing, split or still unsure, and the size is held to the portfolio-delta limit."""
+    result = decide(votes, blocking_flags=config.blocking_risk_flags, quorum=1)
+    trace["power"] = result.trace
+    if result.veto is not None:
+        return stopped_decision(result, spend_refused=False, trace=trace)
+    if not votes:
+        if spend_refused:
+            return _no_trade("daily LLM spend cap reached before the powerful call", "spend_cap", DecidedBy.SPEND_CAP)
+        return _no_trade("escalation produced no valid decision", "escalation_failed", DecidedBy.ESCALATION)
+    if result.action is None:
+        return _no_trade(
+            f"escalated decision unusable ({result.rule})", f"escalation_{result.rule}", DecidedBy.ESCALATION
+        )
+    if result.confidence < config.min_confidence:
+        return _no_trade(
+            f"still uncertain after escalation (confidence {result.confidence:.2f} < {config.min_confidence:.2f})",
+            "uncertain_after_escalation",
+            DecidedBy.ESCALATION,
+        )
+    final = _from_consensus(result, votes, DecidedBy.ESCALATION, rule_prefix="escalation_")
+    return hold_to_delta_limit(final, config=config, snapshot=snapshot, portfolio=portfolio, trace=trace)
+
+
+def hold_to_delta_limit(
+    final: FinalDecision,
+    *,
+    config: GuardrailConfig,
+    snapshot: MarketSnapshot,
+    portfolio: PortfolioState,
+    trace: dict[str, Any],
+) -> FinalDecision:
+    """Re-check the powerful answer's size: above `high_risk_portfolio_delta_pct` it is cut to the limit."""
+    if final.action not in (FinalAction.BUY, FinalAction.SELL) or final.sizing is None or final.symbol is None:
+        return final
+    limit = config.high_risk_portfolio_delta_pct
+    if portfolio.equity <= 0:
+        return final  # the execution guardrails refuse a trade on an account without equity
+    delta = 100.0 * notional_usd(final.sizing, symbol=final.symbol, snapshot=snapshot, portfolio=portfolio)
+    delta /= portfolio.equity
+    check: dict[str, Any] = {"delta_pct": round(delta, 6), "limit_pct": limit, "sizing": final.sizing.model_dump()}
+    if delta <= limit:
+        check["result"] = "within limit"
+        trace["sizing_check"] = check
+        return final
+    clipped = Sizing(kind=SizingKind.PCT_EQUITY, value=limit)
+    check.update({"result": "cut to the limit", "clipped_to": clipped.model_dump()})
+    trace["sizing_check"] = check
+    return FinalDecision(
+        action=final.action,
+        symbol=final.symbol,
+        sizing=clipped,
+        confidence=final.confidence,
+        rule=final.rule,
+        no_trade_reason=None,
+        decided_by=final.decided_by,
+        time_horizon=final.time_horizon,
+    )
 
 
 def _decision(outcome: AgentOutcome) -> AgentDecision:
