@@ -1,0 +1,1 @@
+"""Offline evaluation of recorded runs: policy replay (counterfactual routing, zero LLM calls)."""

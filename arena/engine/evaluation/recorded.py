@@ -1,0 +1,132 @@
+"""A recorded run made ready to be re-decided: its votes as the engine's Vote objects, its recorded judge and
+powerful answers, their recorded costs, and a stand-in for the snapshot facts the triggers read.
+
+A run that cannot be re-decided faithfully is refused here with the reason (PreparedRun.skip).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from arena.engine.decide.consensus import Vote
+from arena.engine.decide.decision import AgentDecision, Sizing
+from arena.engine.market.snapshot import Indicators, MarketSnapshot, PortfolioState, SymbolSnapshot
+from arena.kernel.kinds import Action, DecidedBy, Phase, Regime, SizingKind, TimeHorizon
+from arena.kernel.states import AgentStatus, RunStatus
+from arena.storage.read.replay_inputs import RecordedAnswer, RecordedRun
+
+# Recorded outcomes that stopped the run before the judge or the triggers were reached.
+_STOPPED_EARLY = frozenset({DecidedBy.NO_QUORUM, DecidedBy.VETO, DecidedBy.SPEND_CAP})
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A recorded answer as the engine sees it: who (role, for the weight) and the decision, if valid."""
+
+    agent: str
+    role: str
+    decision: AgentDecision | None
+    called: bool  # False when a spend limit skipped the call (nothing was asked, nothing paid)
+
+
+@dataclass(slots=True)
+class PreparedRun:
+    run_id: str
+    mode: str
+    symbols: list[str]
+    votes: list[Answer] = field(default_factory=list)  # each cheap agent's latest valid answer
+    judge_asked: bool = False
+    judge: Answer | None = None
+    power: list[Answer] = field(default_factory=list)
+    cheap_cost: float = 0.0
+    judge_cost: float = 0.0
+    power_cost: float = 0.0
+    total_cost: float = 0.0
+    passed_cheap_stop: bool = False  # the recorded run got past quorum and veto (so its judge need was seen)
+    decided_by: str | None = None
+    final_action: str | None = None
+    final_symbol: str | None = None
+    escalation_needed: bool = False
+    power_calls: int = 0
+    snapshot: MarketSnapshot | None = None
+    portfolio: PortfolioState | None = None
+    skip: str | None = None
+
+    def vote_list(self, weight: dict[str, float]) -> list[Vote]:
+        return [Vote(a.agent, a.role, a.decision, weight.get(a.role, 1.0)) for a in self.votes if a.decision]
+
+
+def _decision(a: RecordedAnswer) -> AgentDecision | None:
+    """The stored (already validated) answer back as an AgentDecision, without validating it again."""
+    if not a.valid or a.action is None or a.confidence is None:
+        return None
+    sizing = a.sizing or {"kind": SizingKind.PCT_EQUITY, "value": 0.0}
+    horizon = TimeHorizon(a.time_horizon) if a.time_horizon in set(TimeHorizon) else TimeHorizon.ONE_DAY
+    return AgentDecision.model_construct(
+        action=Action(a.action),
+        symbols=a.symbols,
+        sizing=Sizing.model_construct(kind=SizingKind(sizing["kind"]), value=float(sizing["value"])),
+        time_horizon=horizon,
+        rationale="",
+        risk_flags=a.risk_flags,
+        confidence=a.confidence,
+        required_tools=[],
+        data_dependencies=[],
+    )
+
+
+def _answer(a: RecordedAnswer) -> Answer:
+    return Answer(a.agent, a.role, _decision(a), a.status != AgentStatus.SKIPPED)
+
+
+def _stand_ins(run: RecordedRun, prices: dict[str, float]) -> tuple[MarketSnapshot, PortfolioState]:
+    """Just what the triggers and the size check read: the regime, last prices and the equity."""
+    now = datetime.now(UTC)
+    symbols = [
+        SymbolSnapshot.model_construct(
+            symbol=s, last_price=p, bars=[], indicators=Indicators.model_construct(last_close=p), regime=Regime.NORMAL
+        )
+        for s, p in prices.items()
+    ]
+    snap = MarketSnapshot.model_construct(
+        as_of=now, symbols=symbols, regime=Regime(run.regime or Regime.NORMAL), regime_rule=""
+    )
+    port = PortfolioState.model_construct(as_of=now, equity=float(run.equity or 0.0), cash=0.0, buying_power=0.0)
+    return snap, port
+
+
+def prepare(run: RecordedRun, prices: dict[str, float]) -> PreparedRun:
+    p = PreparedRun(run_id=run.run_id, mode=run.mode, symbols=run.symbols)
+    p.decided_by, p.final_action, p.final_symbol = run.decided_by, run.final_action, run.final_symbol
+    p.escalation_needed = bool(run.escalation_reasons)
+    if run.status != RunStatus.COMPLETED:
+        p.skip = f"run {run.status}"
+        return p
+    if not run.has_consensus or run.decided_by is None:
+        p.skip = "no consensus recorded"
+        return p
+    if run.regime not in set(Regime) or run.equity is None:
+        p.skip = "market or portfolio snapshot missing"
+        return p
+    latest: dict[str, RecordedAnswer] = {}
+    for a in run.answers:
+        cost = a.cost_usd or 0.0
+        p.total_cost += cost
+        if a.phase in (Phase.CHEAP, Phase.DEBATE):
+            p.cheap_cost += cost
+            if a.valid and (a.agent not in latest or a.round >= latest[a.agent].round):
+                latest[a.agent] = a
+        elif a.phase == Phase.JUDGE:
+            p.judge_cost += cost
+            p.judge_asked = True
+            if a.valid:
+                p.judge = _answer(a)
+        elif a.phase == Phase.ESCALATION:
+            p.power_cost += cost
+            p.power.append(_answer(a))
+            p.power_calls += 1 if a.status != AgentStatus.SKIPPED else 0
+    p.votes = [_answer(a) for a in sorted(latest.values(), key=lambda a: a.agent)]
+    p.passed_cheap_stop = run.decided_by not in _STOPPED_EARLY or p.judge_asked or bool(p.power)
+    p.snapshot, p.portfolio = _stand_ins(run, prices)
+    return p
