@@ -118,7 +118,7 @@ def _score_and_rank(ctx: JobContext) -> None:
             bars=lambda symbols, start: market.daily_bars(symbols, start=start),
             now=utcnow(),
         )
-    materialize(sessions=ctx.sessions)
+    materialize(sessions=ctx.sessions, min_sample=ctx.settings.leaderboard_min_sample)
 
 
 def _prune_heartbeats(ctx: JobContext) -> None:

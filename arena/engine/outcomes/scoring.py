@@ -5,7 +5,8 @@ Entry is the price the agents saw (the run's market snapshot `last_price`); exit
 when the return is positive, a SELL when negative, a HOLD when the move stays within ±`hold_band_pct`. The signed
 return is what following the decision earned (BUY r, SELL −r, HOLD 0); the shadow PnL is that times the
 decision's own dollar size. Scored: every valid agent vote (also out-voted ones and debate/escalation answers),
-the final consensus (BUY/SELL/HOLD), and on escalated runs the cheap consensus alone (escalation's baseline).
+the final consensus (BUY/SELL/HOLD), on escalated runs the cheap consensus alone (escalation's baseline), and the
+free baselines (arena/engine/outcomes/baselines.py) once per run, symbol and horizon that any of those was judged on.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from arena.engine.decide.consensus import NO_MAJORITY_RULES, notional_usd
 from arena.engine.decide.decision import HORIZON_DAYS, Sizing
 from arena.engine.market.snapshot import Bar, MarketSnapshot, PortfolioState
+from arena.engine.outcomes.baselines import BASELINE_SIZING, Baseline, baseline_action, baseline_key
 from arena.kernel.kinds import Action, Phase, ScoreSubject, TimeHorizon
 from arena.kernel.states import RunStatus
 from arena.storage.models import (
@@ -58,6 +60,7 @@ class _Pending:
     horizon: int
     sizing: Sizing | None
     cost: float | None
+    baseline: Baseline | None = None  # set for a baseline row: its action is decided from the snapshot at scoring
 
 
 def score_due(
@@ -93,6 +96,8 @@ def score_due(
         if snap is None or port is None or sym is None:
             report.skipped += 1
             continue
+        if p.baseline is not None:
+            p = replace(p, action=baseline_action(p.baseline, sym), sizing=BASELINE_SIZING)
         exit_bar = _exit_bar(series, snap.as_of, p.horizon)
         if exit_bar is None:
             report.waiting += 1
@@ -148,7 +153,7 @@ def _score(
         run_id=p.run.id,
         agent_decision_id=d.id if d else None,
         profile_version_id=d.profile_version_id if d else None,
-        profile_name=d.profile_name if d else None,
+        profile_name=d.profile_name if d else p.baseline.value if p.baseline else None,
         model=d.model if d else None,
         prompt=prompts.get(d.profile_version_id) if d else None,
         strategy=strategy.name if strategy else None,
@@ -204,11 +209,15 @@ def _unscored(session: Session, *, since: datetime) -> list[_Pending]:
         select(AgentDecision).where(AgentDecision.run_id.in_(runs), AgentDecision.valid.is_(True))
     ).all()
     by_run: dict[str, list[AgentDecision]] = {}
+    judged: set[tuple[str, str, int]] = set()  # (run, symbol, horizon) the baselines are scored on
     for d in decisions:
         by_run.setdefault(d.run_id, []).append(d)
-        if (ScoreSubject.AGENT, d.id) in done or d.action is None:
+        if d.action is None:
             continue
         run = runs[d.run_id]
+        judged.add((run.id, (d.symbols or run.symbols)[0], _horizon_days(d.time_horizon)))
+        if (ScoreSubject.AGENT, d.id) in done:
+            continue
         out.append(
             _Pending(
                 ScoreSubject.AGENT,
@@ -227,6 +236,8 @@ def _unscored(session: Session, *, since: datetime) -> list[_Pending]:
         run = runs[c.run_id]
         horizon = _horizon_days(_horizon(by_run.get(run.id, []), c.final_action))
         cost = float(run.cost_usd) if run.cost_usd is not None else None
+        if c.final_action in set(Action):
+            judged.add((run.id, c.symbol or run.symbols[0], horizon))
         if c.final_action in set(Action) and (ScoreSubject.CONSENSUS, run.id) not in done:
             out.append(
                 _Pending(
@@ -259,6 +270,23 @@ def _unscored(session: Session, *, since: datetime) -> list[_Pending]:
                     None,
                 )
             )
+    return out + _baselines(judged, runs, done)
+
+
+def _baselines(
+    judged: set[tuple[str, str, int]], runs: dict[str, ArenaRun], done: set[tuple[str, str]]
+) -> list[_Pending]:
+    """Every baseline on every (run, symbol, horizon) an agent or the consensus decided on, not yet scored."""
+    out = []
+    for run_id, symbol, horizon in sorted(judged):
+        for b in Baseline:
+            key = baseline_key(b, run_id=run_id, symbol=symbol, horizon_days=horizon)
+            if (ScoreSubject.BASELINE, key) not in done:
+                out.append(
+                    _Pending(
+                        ScoreSubject.BASELINE, key, runs[run_id], None, Action.HOLD, symbol, None, horizon, None, 0.0, b
+                    )
+                )
     return out
 
 

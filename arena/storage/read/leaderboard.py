@@ -1,9 +1,15 @@
 """The one leaderboard read shared by `GET /api/admin/arena/leaderboard` and the Leaderboard page.
 
-The worker computes leaderboards (arena/engine/outcomes/leaderboard.py) and materialises them as ai_leaderboard_snapshots;
-this function only reads: the snapshot for (window, group_by, market, strategy) when there is one, plus live counts
-of what exists in the window. Without a snapshot it answers the honest empty shape — `status="not_enough_data"`,
-no entries, and why — never invented rows.
+Two sources, merged per entry (docs/LEADERBOARD.md):
+* the provisional columns — decisions, validity, HOLDs, agreement with the final decision, cost, latency,
+  escalations — are SQL aggregates over the window's decisions, computed here on every read, so every profile,
+  model or prompt is listed from its first run without waiting for the worker;
+* the outcome columns — n_scored, hit rate, returns, shadow account, excess over the baselines, rank — come from
+  the snapshot the worker materialised (arena/engine/outcomes/leaderboard.py), as of its `computed_at`. Until an
+  entry has a scored decision they are null (never zero) and `n_scored` is 0.
+Entries are `ranked` (n_scored ≥ the minimum sample) or `provisional`; baselines are entries of kind `baseline`.
+With no decision and no snapshot in the window it answers the honest empty shape: `status="not_enough_data"`, no
+entries, and why — never invented rows.
 """
 
 from __future__ import annotations
@@ -15,14 +21,40 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from arena.kernel.kinds import LeaderboardGroup, LeaderboardStatus, LeaderboardWindow, ScoreSubject
+from arena.kernel.kinds import (
+    LeaderboardEntryKind,
+    LeaderboardGroup,
+    LeaderboardStatus,
+    LeaderboardWindow,
+    ScoreSubject,
+)
 from arena.storage.models import ArenaRun, Consensus, DecisionScore, Strategy
-from arena.storage.repositories.outcomes import load_snapshot
+from arena.storage.repositories.outcomes import decision_stats, load_snapshot, provisional_fields
 
 ALL = "*"  # the snapshot key for "no market/strategy filter"
 MANUAL_RUNS_MARKET = "us_equities"  # runs without a strategy count as this market
+DEFAULT_MIN_SAMPLE = 20  # ARENA_LEADERBOARD_MIN_SAMPLE's default; callers pass the setting
 # the payload keys the typed fields below carry; every other key of a snapshot's payload stays in `extra`
 _TYPED_KEYS = frozenset({"window", "group_by", "strategy", "market", "since", "computed_at", "status", "entries"})
+# an entry's outcome columns before anything of it is scored: null, not zero
+OUTCOME_NULLS: dict[str, Any] = {
+    "n_scored": 0,
+    "hit_rate": None,
+    "hit_rate_ci": None,
+    "mean_return_pct": None,
+    "mean_return_ci": None,
+    "cumulative_return_pct": None,
+    "shadow": None,
+    "cost_per_pnl_usd": None,
+    "cost_per_alpha_point_usd": None,
+    "excess_return_pct": None,
+    "excess_return_ci": None,
+    "excess_n": None,
+    "cost_per_excess_point_usd": None,
+    "brier": None,
+    "calibration": [],
+    "rank_band": None,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +70,10 @@ class WindowCounts:
 class LeaderboardView:
     """A leaderboard as the page and the API show it (docs/LEADERBOARD.md).
 
-    `source` is `snapshot` (what the worker materialised) or `none` (the honest empty shape, with the `reason`).
-    `entries` and `extra` (min_sample, arena, escalation_value, real_account…) are the snapshot's JSON payload.
+    `source` is `snapshot` (outcomes materialised by the worker, provisional columns live), `live` (no snapshot yet:
+    provisional columns only) or `none` (the honest empty shape, with the `reason`). `entries` are dicts with the
+    fields of docs/LEADERBOARD.md §2; `extra` holds the snapshot's other keys (arena, escalation_value,
+    real_account…) and `min_sample`.
     """
 
     window: LeaderboardWindow
@@ -68,18 +102,26 @@ def read_leaderboard(
     strategy: str | None = None,
     market: str | None = None,
     now: datetime | None = None,
+    min_sample: int = DEFAULT_MIN_SAMPLE,
 ) -> LeaderboardView:
-    """The leaderboard for a window (`7d`, `30d`, `90d`) grouped by profile, model or prompt."""
+    """The leaderboard for a window (`7d`, `30d`, `90d`) grouped by profile, model or prompt.
+
+    `min_sample` (ARENA_LEADERBOARD_MIN_SAMPLE) only words the notes of entries the worker has not scored yet;
+    ranks come from the snapshot, computed with the worker's setting (`min_sample` in the reply)."""
     at = now or datetime.now(UTC)
     since = at - timedelta(days=window.days)
     counts = _counts(session, since, at, strategy, market)
+    live = decision_stats(session=session, group_by=group_by, since=since, until=at, market=market, strategy=strategy)
     snapshot = load_snapshot(
         session=session, window=window, group_by=group_by, market=market or ALL, strategy=strategy or ALL
     )
+    payload: dict[str, Any] = snapshot.payload if snapshot is not None else {}
+    sample = int(payload.get("min_sample") or min_sample)
+    entries = merge_entries(list(payload.get("entries") or []), live, min_sample=sample)
+    ranked = any(e["status"] == LeaderboardStatus.RANKED for e in entries)
+    status = LeaderboardStatus.RANKED if ranked else LeaderboardStatus.NOT_ENOUGH_DATA
+    extra = {k: v for k, v in payload.items() if k not in _TYPED_KEYS} | {"min_sample": sample}
     if snapshot is not None:
-        payload = snapshot.payload
-        status = LeaderboardStatus(payload.get("status", LeaderboardStatus.NOT_ENOUGH_DATA))
-        ranked = status == LeaderboardStatus.RANKED
         return LeaderboardView(
             window=window,
             group_by=group_by,
@@ -87,12 +129,12 @@ def read_leaderboard(
             market=market,
             counts=counts,
             status=status,
-            reason=None if ranked else f"no entry has {payload.get('min_sample', 'enough')} scored decisions yet",
+            reason=None if ranked else f"no entry has {sample} scored decisions yet",
             source="snapshot",
             computed_at=snapshot.computed_at,
             since=datetime.fromisoformat(payload["since"]) if payload.get("since") else None,
-            entries=list(payload.get("entries") or []),
-            extra={k: v for k, v in payload.items() if k not in _TYPED_KEYS},
+            entries=entries,
+            extra=extra,
         )
     reason = (
         "no scored outcomes in this window yet"
@@ -105,12 +147,49 @@ def read_leaderboard(
         strategy=strategy,
         market=market,
         counts=counts,
-        status=LeaderboardStatus.NOT_ENOUGH_DATA,
+        status=status,
         reason=reason,
-        source="none",
+        source="live" if entries else "none",
         computed_at=at,
         since=since,
+        entries=entries,
+        extra=extra,
     )
+
+
+def merge_entries(
+    materialised: list[dict[str, Any]], live: dict[str, dict[str, Any]], *, min_sample: int
+) -> list[dict[str, Any]]:
+    """Snapshot entries (in their ranked order) with today's provisional columns over them, then every agent key
+    that has decisions in the window but nothing scored yet (by name), its outcome columns null."""
+    out = []
+    for e in materialised:
+        kind = e.get("kind", LeaderboardEntryKind.AGENT)
+        entry = {**OUTCOME_NULLS, **e, "kind": kind}
+        entry["n_scored"] = e.get("n_scored", e.get("n", 0))  # snapshots written before n_scored said `n`
+        if kind == LeaderboardEntryKind.AGENT and e.get("key") in live:
+            entry |= provisional_fields(live[e["key"]])
+        ranked = e.get("status") == LeaderboardStatus.RANKED
+        entry["status"] = LeaderboardStatus.RANKED if ranked else LeaderboardStatus.PROVISIONAL
+        entry["note"] = None if ranked else _note(entry["n_scored"], min_sample)
+        out.append(entry)
+    seen = {e.get("key") for e in materialised}
+    for key in sorted(k for k in live if k not in seen):
+        out.append(
+            {
+                "key": key,
+                "kind": LeaderboardEntryKind.AGENT,
+                "status": LeaderboardStatus.PROVISIONAL,
+                "note": _note(0, min_sample),
+                **OUTCOME_NULLS,
+                **provisional_fields(live[key]),
+            }
+        )
+    return out
+
+
+def _note(n_scored: int, min_sample: int) -> str:
+    return f"not enough data ({n_scored} of {min_sample} scored)"
 
 
 def _counts(

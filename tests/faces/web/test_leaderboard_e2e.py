@@ -1,4 +1,5 @@
-"""Runs against the loopback servers → bars move past the horizon → scoring → materialised leaderboard ranks."""
+"""Runs against the loopback servers → bars move past the horizon → scoring (agents and the free baselines) →
+materialised leaderboard ranks, with excess returns over the baselines."""
 
 from __future__ import annotations
 
@@ -54,14 +55,15 @@ def test_scoring_and_leaderboard_rank_the_agents(
     data = build_market_data(settings_for(market, timeout_s=10))
     bars = lambda symbols, start: data.daily_bars(symbols, start=start)  # noqa: E731
     waiting = score_due(sessions=db.sessions, bars=bars, now=datetime.now(UTC))
-    assert (waiting.scored, waiting.waiting) == (0, 4 * 5)
+    # per run: 3 agent votes + final consensus + cheap consensus + 3 baselines on the same snapshot and horizon
+    assert (waiting.scored, waiting.waiting) == (0, 4 * 8)
 
     # the price rises to 110 over the following sessions (5d horizon → 5th bar after the entry day)
     market.set_bars(
         "AAPL", [100.0] * 10 + [104.0, 106.0, 108.0, 109.0, 110.0, 111.0], end=_weekday_after(ENTRY.date(), 6)
     )
     report = score_due(sessions=db.sessions, bars=bars, now=datetime.now(UTC))
-    assert report.scored == 4 * 5  # 3 agent votes + final consensus + cheap consensus per run
+    assert report.scored == 4 * 8
     assert score_due(sessions=db.sessions, bars=bars, now=datetime.now(UTC)).scored == 0  # idempotent
 
     assert materialize(sessions=db.sessions, min_sample=3) >= 9
@@ -69,12 +71,26 @@ def test_scoring_and_leaderboard_rank_the_agents(
         row = load_snapshot(session=s, window="30d", group_by="profile", market="*", strategy="*")
         assert row is not None
         board = row.payload
-    entries = {e["key"]: e for e in board["entries"]}
+    entries = {e["key"]: e for e in board["entries"] if e["kind"] == "agent"}
+    baselines = {e["key"]: e for e in board["entries"] if e["kind"] == "baseline"}
     assert board["status"] == "ranked"
     assert entries["cheap_tech_analyst"]["hit_rate"] == 1.0 and entries["power_macro_judge"]["hit_rate"] == 1.0
     assert entries["cheap_risk_manager"]["hit_rate"] == 0.0
     assert entries["cheap_tech_analyst"]["rank_band"] == entries["power_macro_judge"]["rank_band"] == 1
     assert entries["cheap_risk_manager"]["rank_band"] == 2
+    # the free baselines on the same 4 snapshots: buy_and_hold earned +10 % each time, cash 0 (a miss: the price
+    # left the ±1 % band), momentum held (the snapshot has no 30-day SMA)
+    assert set(baselines) == {"cash", "buy_and_hold", "momentum"}
+    assert baselines["buy_and_hold"]["mean_return_pct"] == pytest.approx(10.0)
+    assert baselines["buy_and_hold"]["rank_band"] == 1 and baselines["cash"]["rank_band"] == 2
+    assert baselines["cash"]["mean_return_pct"] == 0.0 and baselines["momentum"]["hold_rate"] == 1.0
+    assert baselines["buy_and_hold"]["llm_cost_usd"] == 0.0 and baselines["cash"]["n_scored"] == 4
+    # paired excess: the analyst matched buy-and-hold (0 points) and beat momentum by 10; the risk manager lost 20
+    tech, risk = entries["cheap_tech_analyst"], entries["cheap_risk_manager"]
+    assert tech["excess_return_pct"] == {"buy_and_hold": pytest.approx(0.0), "momentum": pytest.approx(10.0)}
+    assert risk["excess_return_pct"]["buy_and_hold"] == pytest.approx(-20.0) and risk["excess_n"]["momentum"] == 4
+    assert tech["cost_per_excess_point_usd"]["buy_and_hold"] is None  # no excess to pay for
+    assert risk["cost_per_excess_point_usd"] == {"buy_and_hold": None, "momentum": None}
     assert entries["cheap_tech_analyst"]["mean_return_pct"] == pytest.approx(10.0)
     assert entries["cheap_risk_manager"]["mean_return_pct"] == pytest.approx(-10.0)
     # 1% of $100k per vote, +10% → +$100 per trade in the shadow account
@@ -94,11 +110,17 @@ def test_scoring_and_leaderboard_rank_the_agents(
     assert {e["key"]: e["rank_band"] for e in api["entries"]} == {
         "cheap_tech_analyst": 1,
         "power_macro_judge": 1,
+        "buy_and_hold": 1,
         "cheap_risk_manager": 2,
+        "cash": 2,
+        "momentum": 2,
     }
+    assert {e["key"]: e["kind"] for e in api["entries"]}["momentum"] == "baseline"
     page = _leaderboard_page(db_url)
     table = page.dataframe[0].value
-    assert list(table["entry"])[-1] == "cheap_risk_manager" and set(table["entry"]) == set(entries)
+    agents = table[table["kind"] == "agent"]
+    assert list(agents["entry"])[-1] == "cheap_risk_manager" and set(agents["entry"]) == set(entries)
+    assert set(table[table["kind"] == "baseline"]["entry"]) == set(baselines)
 
     # fewer scored decisions than the minimum → not ranked, and it says so
     materialize(sessions=db.sessions, min_sample=50)
@@ -106,7 +128,8 @@ def test_scoring_and_leaderboard_rank_the_agents(
         row = load_snapshot(session=s, window="7d", group_by="model", market="*", strategy="*")
         assert row is not None
     assert row.payload["status"] == "not_enough_data"
-    assert all(e["rank_band"] is None and e["status"].startswith("not enough data") for e in row.payload["entries"])
+    assert all(e["rank_band"] is None and e["status"] == "provisional" for e in row.payload["entries"])
+    assert all(e["note"].startswith("not enough data") for e in row.payload["entries"])
 
 
 def _weekday_after(start: date, count: int) -> date:

@@ -72,7 +72,9 @@ async def health(request: Request) -> Response:
 
 
 async def leaderboard(request: Request) -> Response:
+    """Provisional columns live, outcome columns from the worker's snapshot (docs/LEADERBOARD.md)."""
     query = parse(LeaderboardQuery, dict(request.query_params))
+    min_sample = context(request).settings().leaderboard_min_sample
 
     def board(session: Session) -> LeaderboardView:
         return read_leaderboard(
@@ -81,6 +83,7 @@ async def leaderboard(request: Request) -> Response:
             group_by=LeaderboardGroup(query.group_by),
             strategy=query.strategy,
             market=query.market,
+            min_sample=min_sample,
         )
 
     return json_response(Leaderboard.model_validate(board_json(await context(request).read(board))))

@@ -161,13 +161,61 @@ class LeaderboardQuery(Request):
     _group_by = field_validator("group_by")(_one_of(tuple(GROUPS), "group_by"))
 
 
+class LeaderboardEntry(Reply):
+    """One profile, model or prompt version (kind `agent`) or free baseline rule (kind `baseline`).
+
+    Provisional columns (decisions … escalation_rate) are known from the first run; outcome columns (hit_rate …
+    brier) stay null until the entry has scored decisions. Definitions: docs/LEADERBOARD.md."""
+
+    key: str = Field(description="profile name, model id, prompt `template@vN`, or the baseline's name")
+    kind: Literal["agent", "baseline"]
+    status: Literal["provisional", "ranked"] = Field(description="ranked once n_scored ≥ min_sample")
+    note: str | None = Field(default=None, description="why a provisional entry is not ranked")
+    rank_band: int | None = None
+    n_scored: int = Field(description="scored decisions in the window (by exit date)")
+    decisions: int | None = None
+    valid_rate: float | None = None
+    schema_failure_rate: float | None = None
+    hold_rate: float | None = None
+    agreement_rate: float | None = Field(default=None, description="valid votes that match the run's final decision")
+    llm_cost_usd: float | None = None
+    cost_per_decision_usd: float | None = None
+    latency_p50_ms: int | None = None
+    latency_p95_ms: int | None = None
+    escalations: int | None = Field(default=None, description="escalated runs this entry answered in the cheap round")
+    escalation_rate: float | None = None
+    hit_rate: float | None = None
+    hit_rate_ci: list[float] | None = None
+    mean_return_pct: float | None = None
+    mean_return_ci: list[float] | None = None
+    cumulative_return_pct: float | None = None
+    shadow: dict[str, Any] | None = None
+    cost_per_pnl_usd: float | None = None
+    cost_per_alpha_point_usd: float | None = None
+    excess_return_pct: dict[str, float | None] | None = Field(
+        default=None, description="mean signed return minus the baseline's, per baseline (buy_and_hold, momentum)"
+    )
+    excess_return_ci: dict[str, list[float] | None] | None = None
+    excess_n: dict[str, int] | None = Field(default=None, description="decisions paired with a scored baseline")
+    cost_per_excess_point_usd: dict[str, float | None] | None = Field(
+        default=None, description="cost per decision / mean excess; null when the excess is not positive"
+    )
+    brier: float | None = None
+    calibration: list[dict[str, float]] = Field(default_factory=list)
+
+
 class Leaderboard(Reply):
     window: str
     group_by: str
     strategy: str | None
     market: str | None
-    status: str = Field(description="not_enough_data until entries can be ranked")
-    entries: list[dict[str, Any]]
+    status: Literal["ranked", "not_enough_data"] = Field(description="not_enough_data until an entry can be ranked")
+    source: Literal["snapshot", "live", "none"] = Field(
+        description="snapshot: outcomes as the worker computed them; live: provisional columns only; none: empty"
+    )
+    reason: str | None = None
+    min_sample: int = Field(description="scored decisions an entry needs to be ranked (ARENA_LEADERBOARD_MIN_SAMPLE)")
+    entries: list[LeaderboardEntry]
     since: str | None = None
     computed_at: str | None
 

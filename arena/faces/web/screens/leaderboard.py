@@ -1,12 +1,13 @@
-"""Leaderboard: agents ranked by outcome metrics and cost efficiency, computed server-side (storage.read.leaderboard,
-the same function as GET /api/admin/arena/leaderboard). Says so honestly when there is not enough data."""
+"""Leaderboard: every agent from its first run (cost, validity, votes, latency), ranked by outcome once scored, beside
+the free baselines; computed server-side (storage.read.leaderboard, the same function as GET
+/api/admin/arena/leaderboard). Says so honestly when there is not enough data."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from arena.faces.web.widgets.checklist import current_facts, render_checklist
-from arena.faces.web.widgets.context import database
+from arena.faces.web.widgets.context import database, settings
 from arena.faces.web.widgets.format import MINUTE, timestamp
 from arena.faces.web.widgets.leaderboard import render_board
 from arena.faces.web.widgets.strategies import load as load_strategies
@@ -36,6 +37,7 @@ with db.sessions() as session:
         group_by=LeaderboardGroup(group_by or LeaderboardGroup.PROFILE),
         strategy=strategy,
         market=market,
+        min_sample=settings().leaderboard_min_sample,
     )
 
 n = board.counts

@@ -82,3 +82,26 @@ def cost_breakdown(calls: list[LlmCallRow]) -> go.Figure:
         )
     fig.update_layout(barmode="stack", title="Cost by model and purpose (USD)", yaxis_tickprefix="$", **_LAYOUT)
     return fig
+
+
+def shadow_equity(entries: list[dict[str, Any]]) -> go.Figure | None:
+    """Each leaderboard entry's shadow-account equity; free baselines dashed, so agents are read against them.
+
+    None when no entry has a closed shadow trade yet (nothing to draw)."""
+    curves = [(e, (e.get("shadow") or {}).get("equity_curve") or []) for e in entries]
+    curves = [(e, c) for e, c in curves if c]
+    if not curves:
+        return None
+    fig = go.Figure()
+    for entry, curve in curves:
+        baseline = entry.get("kind") == "baseline"
+        name = plain_label(str(entry.get("key")))
+        fig.add_scatter(
+            x=[p.get("date") for p in curve],
+            y=[p.get("equity") for p in curve],
+            name=f"{name} (baseline)" if baseline else name,
+            mode="lines+markers",
+            line={"dash": "dash", "width": 1.5} if baseline else {"width": 2},
+        )
+    fig.update_layout(title="Shadow account equity (USD)", yaxis_tickprefix="$", **_LAYOUT)
+    return fig

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from arena.faces.web.widgets.charts import plain_label
+from arena.faces.web.widgets.charts import shadow_equity
 from arena.faces.web.widgets.format import DASH, md_escape, usd
 from arena.storage.read.leaderboard import LeaderboardView
 
@@ -22,30 +21,56 @@ def _ci(value: Any) -> str:
     return DASH
 
 
+def _by_baseline(value: Any, baseline: str) -> Any:
+    return value.get(baseline) if isinstance(value, dict) else None
+
+
+def _status(e: dict[str, Any]) -> str:
+    note = e.get("note")
+    return f"{e.get('status')}: {note}" if note else str(e.get("status") or DASH)
+
+
 def entry_rows(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One table row per entry; outcome cells stay empty (None) until the entry has scored decisions."""
     rows = []
     for e in entries:
         shadow = e.get("shadow") or {}
+        excess, excess_ci, per_point = (
+            e.get("excess_return_pct"),
+            e.get("excess_return_ci"),
+            e.get("cost_per_excess_point_usd"),
+        )
         rows.append(
             {
                 "rank": e.get("rank_band"),
                 "entry": e.get("key"),
-                "status": e.get("status"),
-                "scored": e.get("n"),
+                "kind": e.get("kind", "agent"),
+                "status": _status(e),
+                "scored": e.get("n_scored", e.get("n")),
                 "decisions": e.get("decisions"),
+                "valid rate": e.get("valid_rate"),
+                "schema failures": e.get("schema_failure_rate"),
+                "hold rate": e.get("hold_rate"),
+                "agrees with final": e.get("agreement_rate"),
+                "LLM cost": e.get("llm_cost_usd"),
+                "cost / decision": e.get("cost_per_decision_usd"),
+                "latency p50 ms": e.get("latency_p50_ms"),
+                "latency p95 ms": e.get("latency_p95_ms"),
+                "escalations": e.get("escalations"),
                 "hit rate": e.get("hit_rate"),
                 "hit rate 90% CI": _ci(e.get("hit_rate_ci")),
                 "mean return %": e.get("mean_return_pct"),
+                "excess vs buy & hold": _by_baseline(excess, "buy_and_hold"),
+                "excess vs buy & hold 90% CI": _ci(_by_baseline(excess_ci, "buy_and_hold")),
+                "excess vs momentum": _by_baseline(excess, "momentum"),
+                "excess vs momentum 90% CI": _ci(_by_baseline(excess_ci, "momentum")),
+                "cost / excess point (buy & hold)": _by_baseline(per_point, "buy_and_hold"),
                 "alpha points": e.get("cumulative_return_pct"),
                 "shadow PnL": shadow.get("pnl_usd"),
                 "max drawdown %": shadow.get("max_drawdown_pct"),
                 "sharpe": shadow.get("sharpe"),
                 "win rate": shadow.get("win_rate"),
-                "LLM cost": e.get("llm_cost_usd"),
-                "cost / decision": e.get("cost_per_decision_usd"),
                 "cost / alpha point": e.get("cost_per_alpha_point_usd"),
-                "hold rate": e.get("hold_rate"),
-                "schema failures": e.get("schema_failure_rate"),
                 "brier": e.get("brier"),
             }
         )
@@ -54,6 +79,7 @@ def entry_rows(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 MONEY = st.column_config.NumberColumn(format="$%.4f")
 RATE = st.column_config.NumberColumn(format="percent")
+POINTS = st.column_config.NumberColumn(format="%.2f")
 
 
 def render_entries(entries: list[dict[str, Any]]) -> None:
@@ -61,38 +87,32 @@ def render_entries(entries: list[dict[str, Any]]) -> None:
         entry_rows(entries),
         hide_index=True,
         column_config={
+            "valid rate": RATE,
+            "schema failures": RATE,
+            "hold rate": RATE,
+            "agrees with final": RATE,
             "hit rate": RATE,
             "win rate": RATE,
-            "hold rate": RATE,
-            "schema failures": RATE,
-            "mean return %": st.column_config.NumberColumn(format="%.2f"),
-            "alpha points": st.column_config.NumberColumn(format="%.2f"),
+            "mean return %": POINTS,
+            "excess vs buy & hold": POINTS,
+            "excess vs momentum": POINTS,
+            "alpha points": POINTS,
             "shadow PnL": st.column_config.NumberColumn(format="$%.2f"),
-            "max drawdown %": st.column_config.NumberColumn(format="%.2f"),
-            "sharpe": st.column_config.NumberColumn(format="%.2f"),
+            "max drawdown %": POINTS,
+            "sharpe": POINTS,
             "brier": st.column_config.NumberColumn(format="%.3f"),
             "LLM cost": MONEY,
             "cost / decision": MONEY,
             "cost / alpha point": MONEY,
+            "cost / excess point (buy & hold)": MONEY,
         },
     )
 
 
 def render_equity(entries: list[dict[str, Any]]) -> None:
-    curves = [(e.get("key"), (e.get("shadow") or {}).get("equity_curve") or []) for e in entries]
-    curves = [(k, c) for k, c in curves if c]
-    if not curves:
-        return
-    fig = go.Figure()
-    for key, curve in curves:
-        fig.add_scatter(
-            x=[p.get("date") for p in curve],
-            y=[p.get("equity") for p in curve],
-            name=plain_label(str(key)),
-            mode="lines+markers",
-        )
-    fig.update_layout(title="Shadow account equity (USD)", margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    st.plotly_chart(fig, key="equity_chart")
+    fig = shadow_equity(entries)
+    if fig is not None:
+        st.plotly_chart(fig, key="equity_chart")
 
 
 def render_extras(board: LeaderboardView) -> None:
@@ -138,7 +158,13 @@ def render_board(board: LeaderboardView) -> None:
     if not board.ranked:
         st.info(f"Not enough data to rank agents: {md_escape(board.reason)}.")
     if entries:
-        st.caption("Entries sharing a rank band cannot be told apart yet (their hit-rate intervals overlap).")
+        st.caption(
+            "Cost, validity, votes and latency are live; outcome columns are as of the last scoring and stay "
+            f"empty until an entry has scored decisions (ranked from {board.extra.get('min_sample', DASH)} scored). "
+            "Baselines (cash, buy and hold, momentum) are free rules scored on the same snapshots; excess is the "
+            "agent's return minus the baseline's on the same decisions. Entries sharing a rank band cannot be told "
+            "apart yet (their hit-rate intervals overlap)."
+        )
         render_entries(entries)
         render_equity(entries)
     render_extras(board)

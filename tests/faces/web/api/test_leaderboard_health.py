@@ -48,7 +48,8 @@ def test_leaderboard_defaults_and_filters(client: CheckedClient, database: Datab
 
 def test_a_materialised_snapshot_is_served_as_computed(client: CheckedClient, database: Database) -> None:
     at = datetime.now(UTC) - timedelta(minutes=5)
-    entry = {"key": "cheap_a", "n": 24, "hit_rate": 0.625, "hit_rate_ci": [0.46, 0.79], "rank_band": 1}
+    entry = {"key": "cheap_a", "n_scored": 24, "hit_rate": 0.625, "hit_rate_ci": [0.46, 0.79], "rank_band": 1}
+    entry |= {"status": "ranked", "kind": "agent"}
     payload = {
         "window": "7d",
         "group_by": "model",
@@ -66,7 +67,9 @@ def test_a_materialised_snapshot_is_served_as_computed(client: CheckedClient, da
             session=session, window="7d", group_by="model", market="*", strategy="*", payload=payload, computed_at=at
         )
     board = client.get("/leaderboard", params={"window": "7d", "group_by": "model"}, headers=AUTH).json()
-    assert board["status"] == "ranked" and board["entries"] == [entry] and board["source"] == "snapshot"
+    assert board["status"] == "ranked" and board["source"] == "snapshot"
+    (served,) = board["entries"]
+    assert {k: served[k] for k in entry} == entry and served["note"] is None and served["mean_return_pct"] is None
     assert board["computed_at"] == at.isoformat() and board["reason"] is None and board["min_sample"] == 20
     other = client.get("/leaderboard", params={"window": "7d", "group_by": "profile"}, headers=AUTH).json()
     assert other["status"] == "not_enough_data" and other["entries"] == [] and other["source"] == "none"

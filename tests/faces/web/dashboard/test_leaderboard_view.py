@@ -5,6 +5,7 @@ returns over the snapshot the leaderboard engine materialises."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from streamlit.testing.v1 import AppTest
@@ -74,18 +75,21 @@ def test_a_ranked_board_is_drawn_with_its_metrics(
     at = _draw(board)
     assert "Not enough data" not in texts(at)
     table = at.dataframe[0].value
-    assert list(table["entry"][:2]) in (
-        ["cheap_tech_analyst", "power_macro_judge"],
-        ["power_macro_judge", "cheap_tech_analyst"],
-    )
+    assert list(table["entry"][:3]) == ["buy_and_hold", "cheap_tech_analyst", "power_macro_judge"]  # band 1
     row = table[table["entry"] == "cheap_risk_manager"].iloc[0]
-    assert (row["rank"], row["hit rate"], row["scored"]) == (2, 0.0, 3)
+    assert (row["rank"], row["hit rate"], row["scored"], row["kind"]) == (2, 0.0, 3, "agent")
     tech = table[table["entry"] == "cheap_tech_analyst"].iloc[0]
     assert tech["shadow PnL"] == 300.0 and tech["mean return %"] == 10.0
+    assert (tech["excess vs buy & hold"], tech["excess vs momentum"]) == (0.0, 10.0)
+    assert (tech["valid rate"], tech["decisions"], tech["status"]) == (1.0, 3, "ranked")
+    hold = table[table["entry"] == "buy_and_hold"].iloc[0]
+    assert (hold["kind"], hold["LLM cost"], hold["mean return %"]) == ("baseline", 0.0, 10.0)
     assert "Value of escalation" in texts(at, "subheader")
     escalation = at.dataframe[2].value
     assert escalation["trigger"][0] == "disagreement" and escalation["runs"][0] == 3
-    assert at.get("plotly_chart"), "shadow equity curves"
+    (chart,) = at.get("plotly_chart")
+    names = {trace["name"] for trace in json.loads(chart.proto.spec)["data"]}
+    assert {"cheap_tech_analyst", "buy_and_hold (baseline)"} <= names  # the baseline is drawn beside the agents
 
 
 def test_a_board_below_the_minimum_says_not_enough_data(
@@ -96,4 +100,4 @@ def test_a_board_below_the_minimum_says_not_enough_data(
     assert "Not enough data to rank agents: no entry has 50 scored decisions yet." in texts(at, "info")
     table = at.dataframe[0].value
     assert table["rank"].isna().all()
-    assert all(s.startswith("not enough data (3 of 50") for s in table["status"])
+    assert all(s.startswith("provisional: not enough data (3 of 50") for s in table["status"])
