@@ -13,6 +13,7 @@ from arena.bootstrap.database import open_database
 from arena.engine.access import local_admin_token
 from arena.engine.config.settings import PROJECT_ROOT, Settings, load_settings
 from arena.faces.cli.commands import add_commands, cmd_profiles, cmd_reconcile, cmd_run
+from arena.faces.cli.replay_command import add_replay_command, cmd_replay
 from arena.faces.cli.signin import (
     HOW_TO_GET_A_LINK,
     add_signin_link_command,
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-worker", action="store_true", help="do not start the scheduler worker")
     sub.add_parser("worker", help="the scheduler worker alone (one active per database; others wait as standby)")
     add_commands(sub)
+    add_replay_command(sub)
     add_signin_link_command(sub)
     return parser
 
@@ -72,6 +74,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings, worker: WorkerEntry 
         return cmd_run(args, settings, open_database(settings))
     if args.command == "reconcile":
         return cmd_reconcile(args, settings, open_database(settings))
+    if args.command == "replay":
+        return cmd_replay(args, open_database(settings))
     if args.command == "profiles":
         return cmd_profiles(args, settings, open_database(settings))
     if args.command == "signin-link":
