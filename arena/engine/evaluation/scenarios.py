@@ -50,7 +50,7 @@ ACCEPTED_KEYS = ", ".join(REPLAYABLE)
 
 def parse_window(text: str) -> int:
     """`30d` → 30 (days back from now)."""
-    if not _WINDOW_RE.match(text):
+    if not _WINDOW_RE.fullmatch(text):
         raise InvalidRequestError(
             f"window must be a number of days such as 30d (1d-{MAX_WINDOW_DAYS}d)", field="window"
         )
@@ -64,7 +64,7 @@ def parse_sets(items: list[str]) -> dict[str, list[float | int]]:
         key = item.split("=", 1)[0]
         if key not in REPLAYABLE:
             raise InvalidRequestError(f"set: unknown key {key!r} (accepted: {ACCEPTED_KEYS})", field="set")
-        if not _SET_RE.match(item):
+        if not _SET_RE.fullmatch(item):
             raise InvalidRequestError(
                 f"set: {item!r} is not {key}=v1,v2,… with 1-{MAX_VALUES_PER_SET} values in the field's bounds",
                 field="set",

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route, request_response
 from starlette.types import Receive, Scope, Send
 
-from arena.faces.web.api import misc, profiles, prompts, runs
+from arena.faces.web.api import misc, profiles, prompts, replay, runs
 from arena.faces.web.api.auth import guarded
 from arena.faces.web.api.context import ApiContext
 from arena.faces.web.api.errors import Handler, endpoint, error_response
@@ -35,6 +35,7 @@ ROUTES: tuple[tuple[str, str, Handler, bool], ...] = (
     ("GET", "/profiles", profiles.get_profiles, False),
     ("POST", "/prompts", prompts.post_prompt, False),
     ("GET", "/prompts", prompts.get_prompts, False),
+    ("GET", "/replay/policy", replay.get_policy_replay, False),
     ("GET", "/openapi.json", misc.openapi, False),
 )
 

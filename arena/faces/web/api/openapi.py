@@ -18,6 +18,7 @@ from arena.engine.config.profiles import ProfileSpec
 from arena.engine.config.prompt_templates import PromptSpec
 from arena.engine.market.symbols import MAX_SYMBOLS
 from arena.faces.web.api import models as m
+from arena.faces.web.api import replay_models as rp
 from arena.faces.web.api import run_models as rm
 
 REF = "#/components/schemas/{model}"
@@ -124,6 +125,12 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("GET", "/prompts"): Operation(
         "Every stored prompt template version with its labels", {200: ("template versions", m.PromptList)}
+    ),
+    ("GET", "/replay/policy"): Operation(
+        "Re-decide the window's recorded runs under other routing settings (0 LLM calls; docs/EVALUATION.md)",
+        {200: ("the actual outcome and one row per scenario", rp.PolicyReplay)},
+        query=rp.PolicyReplayQuery,
+        errors=("InvalidRequest", *GUARDED),
     ),
     ("GET", "/openapi.json"): Operation("This document", {200: ("OpenAPI 3.1 document", None)}),
 }
