@@ -13,6 +13,7 @@ pages = [
     st.Page("screens/run_details.py", title="Run Details", icon=":material/manage_search:", url_path="run_details"),
     st.Page("screens/manual_run.py", title="Manual Run", icon=":material/play_circle:", url_path="manual_run"),
     st.Page("screens/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:", url_path="leaderboard"),
+    st.Page("screens/evaluation.py", title="Evaluation", icon=":material/query_stats:", url_path="evaluation"),
     st.Page("screens/profiles.py", title="Profiles", icon=":material/smart_toy:", url_path="profiles"),
     st.Page("screens/guardrails.py", title="Guardrails & schedules", icon=":material/shield:", url_path="guardrails"),
 ]
