@@ -85,7 +85,8 @@ def entry_metrics(
             "llm_cost_usd": round(cost, 6),
             "cost_per_decision_usd": round(cost / len(scores), 6) if scores else None,
         }
-    all_cost = float(known["llm_cost_usd"])
+    priced = known["llm_cost_usd"] is not None
+    all_cost = float(known["llm_cost_usd"] or 0.0)
     cum_alpha = sum(returns)
     excess = {b: excess_over(scores, rows) for b, rows in (baselines or {}).items()}
     return {
@@ -97,8 +98,8 @@ def entry_metrics(
         "mean_return_ci": bootstrap_ci(returns, mean),
         "cumulative_return_pct": cum_alpha if scores else None,
         "shadow": shadow,
-        "cost_per_pnl_usd": round(all_cost / shadow["pnl_usd"], 6) if shadow["pnl_usd"] > 0 else None,
-        "cost_per_alpha_point_usd": round(all_cost / cum_alpha, 6) if cum_alpha > 0 else None,
+        "cost_per_pnl_usd": round(all_cost / shadow["pnl_usd"], 6) if priced and shadow["pnl_usd"] > 0 else None,
+        "cost_per_alpha_point_usd": round(all_cost / cum_alpha, 6) if priced and cum_alpha > 0 else None,
         "excess_return_pct": {b: e["mean"] for b, e in excess.items()} or None,
         "excess_return_ci": {b: e["ci"] for b, e in excess.items()} or None,
         "excess_n": {b: e["n"] for b, e in excess.items()} or None,

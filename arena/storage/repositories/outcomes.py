@@ -198,7 +198,8 @@ def provisional_fields(stats: dict[str, Any] | None) -> dict[str, Any]:
     decisions = int(s.get("decisions") or 0)
     voted = int(s.get("votes_with_final") or 0)
     cheap_runs = int(s.get("cheap_round_runs") or 0)
-    cost = float(s.get("cost_usd") or 0.0)
+    # None when no decision of the window has a known cost (unpriced models): not the same as free
+    cost = float(s["cost_usd"]) if s.get("cost_usd") is not None else None
 
     def share(count: Any, total: int) -> float | None:
         return int(count or 0) / total if total else None
@@ -209,8 +210,8 @@ def provisional_fields(stats: dict[str, Any] | None) -> dict[str, Any]:
         "schema_failure_rate": share(s.get("schema_failures"), decisions),
         "hold_rate": share(s.get("holds"), decisions),
         "agreement_rate": share(s.get("agreements"), voted),
-        "llm_cost_usd": round(cost, 6),
-        "cost_per_decision_usd": round(cost / decisions, 6) if decisions else None,
+        "llm_cost_usd": round(cost, 6) if cost is not None else None,
+        "cost_per_decision_usd": round(cost / decisions, 6) if cost is not None and decisions else None,
         "latency_p50_ms": s.get("latency_p50_ms"),
         "latency_p95_ms": s.get("latency_p95_ms"),
         "escalations": int(s.get("escalations") or 0),
