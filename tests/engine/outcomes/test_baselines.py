@@ -147,9 +147,8 @@ def test_scoring_baselines_is_idempotent_and_waits_for_the_horizon(database: Dat
     [(95.0, Action.BUY), (100.0, Action.HOLD), (105.0, Action.HOLD), (None, Action.HOLD)],
 )
 def test_momentum_buys_only_above_its_30_day_average(sma_30: float | None, expected: Action) -> None:
-    sym = snapshot(price=100.0).symbols[0].model_copy(
-        update={"indicators": Indicators(last_close=100.0, sma_30=sma_30)}
-    )
+    indicators = Indicators(last_close=100.0, sma_30=sma_30)
+    sym = snapshot(price=100.0).symbols[0].model_copy(update={"indicators": indicators})
     assert baseline_action(Baseline.MOMENTUM, sym) == expected
     assert baseline_action(Baseline.BUY_AND_HOLD, sym) == Action.BUY
     assert baseline_action(Baseline.CASH, sym) == Action.HOLD
