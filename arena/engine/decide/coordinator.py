@@ -407,10 +407,12 @@ def settle_escalation(
     snapshot: MarketSnapshot,
     portfolio: PortfolioState,
     trace: dict[str, Any],
+    decided: ConsensusResult | None = None,
 ) -> FinalDecision:
     """The powerful answers (valid ones, as votes) are the candidate: vetoed by a blocking flag, NO_TRADE when
-    missing, split or still unsure, and the size is held to the portfolio-delta limit."""
-    result = decide(votes, blocking_flags=config.blocking_risk_flags, quorum=1)
+    missing, split or still unsure, and the size is held to the portfolio-delta limit. `decided` is the votes'
+    `decide(…, quorum=1)` when the caller already has it (policy replay settles the same answers many times)."""
+    result = decided if decided is not None else decide(votes, blocking_flags=config.blocking_risk_flags, quorum=1)
     trace["power"] = result.trace
     if result.veto is not None:
         return stopped_decision(result, spend_refused=False, trace=trace)

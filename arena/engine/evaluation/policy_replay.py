@@ -55,6 +55,19 @@ class _Cache:
     cheap: dict[tuple[int, int], ConsensusResult] = field(default_factory=dict)
     judged: dict[tuple[int, int], ConsensusResult] = field(default_factory=dict)
     votes: dict[int, list[Vote]] = field(default_factory=dict)
+    # the powerful answers as votes and their consensus (flags and weights are the current ones in every scenario)
+    power_votes: dict[int, list[Vote]] = field(default_factory=dict)
+    power_decided: dict[int, ConsensusResult] = field(default_factory=dict)
+    # consensus.decide over the same votes gives the same result: runs whose votes are equal (same agents, roles,
+    # weights and answers — equal answers are one object, recorded.py) share it
+    by_votes: dict[tuple[Any, ...], ConsensusResult] = field(default_factory=dict)
+
+    def decided(self, votes: list[Vote], flags: list[str], quorum: int) -> ConsensusResult:
+        key = (quorum, *((v.agent, v.role, v.weight, id(v.decision)) for v in votes))
+        result = self.by_votes.get(key)
+        if result is None:
+            result = self.by_votes[key] = decide(votes, blocking_flags=flags, quorum=quorum)
+        return result
 
 
 def _final(final: FinalDecision, p: PreparedRun, *, needed: bool, power: int, cost: float) -> Redecided:
@@ -72,7 +85,7 @@ def redecide(p: PreparedRun, config: GuardrailConfig, *, index: int = 0, cache: 
     key = (index, quorum)
     cheap = cache.cheap.get(key)
     if cheap is None:
-        cheap = cache.cheap[key] = decide(votes, blocking_flags=flags, quorum=quorum)
+        cheap = cache.cheap[key] = cache.decided(votes, flags, quorum)
     trace: dict[str, Any] = {}
     cost = p.cheap_cost
     if cheap.rule in FINAL_NO_TRADE_RULES:
@@ -102,10 +115,20 @@ def redecide(p: PreparedRun, config: GuardrailConfig, *, index: int = 0, cache: 
         final = cheap_final(candidate, [*votes, *([judge_vote] if judge_vote else [])], decided_by)
         return _final(final, p, needed=False, power=0, cost=cost)
     if p.power:
-        power_votes = [Vote(a.agent, a.role, a.decision, config.role_weight(a.role)) for a in p.power if a.decision]
+        power_votes = cache.power_votes.get(index)
+        if power_votes is None:
+            power_votes = [Vote(a.agent, a.role, a.decision, config.role_weight(a.role)) for a in p.power if a.decision]
+            cache.power_votes[index] = power_votes
+            cache.power_decided[index] = cache.decided(power_votes, flags, 1)
         refused = p.decided_by == DecidedBy.SPEND_CAP and not power_votes
         final = settle_escalation(
-            power_votes, config=config, spend_refused=refused, snapshot=p.snapshot, portfolio=p.portfolio, trace=trace
+            power_votes,
+            config=config,
+            spend_refused=refused,
+            snapshot=p.snapshot,
+            portfolio=p.portfolio,
+            trace=trace,
+            decided=cache.power_decided[index],
         )
         return _final(final, p, needed=True, power=p.power_calls, cost=cost + p.power_cost)
     if p.decided_by == DecidedBy.NO_POWER_PROFILE:

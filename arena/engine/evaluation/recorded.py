@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from arena.engine.decide.consensus import Vote
 from arena.engine.decide.decision import AgentDecision, Sizing
@@ -57,12 +58,39 @@ class PreparedRun:
         return [Vote(a.agent, a.role, a.decision, weight.get(a.role, 1.0)) for a in self.votes if a.decision]
 
 
+_HORIZONS = frozenset(TimeHorizon)
+_REGIMES = frozenset(Regime)
+_DecisionKey = tuple[str, tuple[str, ...], str, float, str | None, tuple[str, ...], float]
+_DECISIONS: dict[_DecisionKey, AgentDecision] = {}
+_CACHE_LIMIT = 200_000
+
+
 def _decision(a: RecordedAnswer) -> AgentDecision | None:
-    """The stored (already validated) answer back as an AgentDecision, without validating it again."""
+    """The stored (already validated) answer back as an AgentDecision, without validating it again; equal answers
+    share one object (decisions are never changed once made)."""
     if not a.valid or a.action is None or a.confidence is None:
         return None
     sizing = a.sizing or {"kind": SizingKind.PCT_EQUITY, "value": 0.0}
-    horizon = TimeHorizon(a.time_horizon) if a.time_horizon in set(TimeHorizon) else TimeHorizon.ONE_DAY
+    key = (
+        a.action,
+        tuple(a.symbols),
+        sizing["kind"],
+        float(sizing["value"]),
+        a.time_horizon,
+        tuple(a.risk_flags),
+        a.confidence,
+    )
+    made = _DECISIONS.get(key)
+    if made is None:
+        if len(_DECISIONS) > _CACHE_LIMIT:
+            _DECISIONS.clear()
+        made = _DECISIONS[key] = _construct(a, sizing)
+    return made
+
+
+def _construct(a: RecordedAnswer, sizing: dict[str, Any]) -> AgentDecision:
+    assert a.action is not None and a.confidence is not None
+    horizon = TimeHorizon(a.time_horizon) if a.time_horizon in _HORIZONS else TimeHorizon.ONE_DAY
     return AgentDecision.model_construct(
         action=Action(a.action),
         symbols=a.symbols,
@@ -80,8 +108,22 @@ def _answer(a: RecordedAnswer) -> Answer:
     return Answer(a.agent, a.role, _decision(a), a.status != AgentStatus.SKIPPED)
 
 
+_STAND_INS: dict[tuple[str, float, tuple[tuple[str, float], ...]], tuple[MarketSnapshot, PortfolioState]] = {}
+
+
 def _stand_ins(run: RecordedRun, prices: dict[str, float]) -> tuple[MarketSnapshot, PortfolioState]:
-    """Just what the triggers and the size check read: the regime, last prices and the equity."""
+    """Just what the triggers and the size check read: the regime, last prices and the equity (shared by every
+    run with the same facts; they are never changed)."""
+    key = (str(run.regime), float(run.equity or 0.0), tuple(sorted(prices.items())))
+    made = _STAND_INS.get(key)
+    if made is None:
+        if len(_STAND_INS) > 10_000:
+            _STAND_INS.clear()
+        made = _STAND_INS[key] = _make_stand_ins(run, prices)
+    return made
+
+
+def _make_stand_ins(run: RecordedRun, prices: dict[str, float]) -> tuple[MarketSnapshot, PortfolioState]:
     now = datetime.now(UTC)
     symbols = [
         SymbolSnapshot.model_construct(
@@ -90,9 +132,11 @@ def _stand_ins(run: RecordedRun, prices: dict[str, float]) -> tuple[MarketSnapsh
         for s, p in prices.items()
     ]
     snap = MarketSnapshot.model_construct(
-        as_of=now, symbols=symbols, regime=Regime(run.regime or Regime.NORMAL), regime_rule=""
+        as_of=now, timeframe="1Day", symbols=symbols, regime=Regime(run.regime or Regime.NORMAL), regime_rule=""
     )
-    port = PortfolioState.model_construct(as_of=now, equity=float(run.equity or 0.0), cash=0.0, buying_power=0.0)
+    port = PortfolioState.model_construct(
+        as_of=now, equity=float(run.equity or 0.0), cash=0.0, buying_power=0.0, positions=[]
+    )
     return snap, port
 
 
@@ -106,7 +150,7 @@ def prepare(run: RecordedRun, prices: dict[str, float]) -> PreparedRun:
     if not run.has_consensus or run.decided_by is None:
         p.skip = "no consensus recorded"
         return p
-    if run.regime not in set(Regime) or run.equity is None:
+    if run.regime not in _REGIMES or run.equity is None:
         p.skip = "market or portfolio snapshot missing"
         return p
     latest: dict[str, RecordedAnswer] = {}
@@ -127,6 +171,7 @@ def prepare(run: RecordedRun, prices: dict[str, float]) -> PreparedRun:
             p.power.append(_answer(a))
             p.power_calls += 1 if a.status != AgentStatus.SKIPPED else 0
     p.votes = [_answer(a) for a in sorted(latest.values(), key=lambda a: a.agent)]
+    p.power.sort(key=lambda a: a.agent)
     p.passed_cheap_stop = run.decided_by not in _STOPPED_EARLY or p.judge_asked or bool(p.power)
     p.snapshot, p.portfolio = _stand_ins(run, prices)
     return p

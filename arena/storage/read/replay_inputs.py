@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, String, cast, func, select
+from sqlalchemy import ColumnElement, Float, String, cast, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, aliased
 
@@ -80,17 +81,34 @@ def _json_text(column: Any, key: str, dialect: str) -> ColumnElement[Any]:
     return cast(func.json_extract(column, f"$.{key}"), String)
 
 
+@lru_cache(maxsize=65536)
+def _parse_text(text: str) -> Any:
+    return json.loads(text)
+
+
+def _parsed(value: Any) -> Any:
+    """A JSON column's text parsed once per distinct value (symbols, flags and sizings repeat a lot; callers never
+    change what they get); a driver that already decoded it (PostgreSQL's json) hands over the value itself."""
+    return _parse_text(value) if isinstance(value, str) else value
+
+
+def _raw(column: Any) -> ColumnElement[Any]:
+    """A JSON column fetched as its stored text (parsed by `_parsed`)."""
+    return type_coerce(column, String)
+
+
 def read_replay_runs(*, session: Session, since: datetime) -> list[RecordedRun]:
     """Every run created at or after `since`, oldest first, each with all its recorded answers."""
     dialect = session.get_bind().dialect.name
     market, portfolio = aliased(Snapshot), aliased(Snapshot)
-    rows = session.execute(
+    connection = session.connection()
+    rows = connection.execute(
         select(
             ArenaRun.id,
             ArenaRun.created_at,
             ArenaRun.status,
             ArenaRun.mode,
-            ArenaRun.symbols,
+            _raw(ArenaRun.symbols),
             ArenaRun.market_snapshot_hash,
             _json_text(market.payload, "regime", dialect),
             cast(_json_text(portfolio.payload, "equity", dialect), Float),
@@ -99,21 +117,21 @@ def read_replay_runs(*, session: Session, since: datetime) -> list[RecordedRun]:
             Consensus.symbol,
             Consensus.decided_by,
             Consensus.escalated,
-            Consensus.escalation_reasons,
+            _raw(Consensus.escalation_reasons),
         )
         .outerjoin(Consensus, Consensus.run_id == ArenaRun.id)
         .outerjoin(market, market.hash == ArenaRun.market_snapshot_hash)
         .outerjoin(portfolio, portfolio.hash == ArenaRun.portfolio_snapshot_hash)
         .where(ArenaRun.created_at >= since)
         .order_by(ArenaRun.created_at, ArenaRun.id)
-    )
+    ).all()
     runs = {
         r[0]: RecordedRun(
             run_id=r[0],
             created_at=r[1],
             status=r[2],
             mode=r[3],
-            symbols=list(r[4] or []),
+            symbols=_parsed(r[4]) or [],
             market_hash=r[5],
             regime=r[6],
             equity=r[7],
@@ -122,13 +140,13 @@ def read_replay_runs(*, session: Session, since: datetime) -> list[RecordedRun]:
             final_symbol=r[10],
             decided_by=r[11],
             escalated=bool(r[12]),
-            escalation_reasons=list(r[13] or []),
+            escalation_reasons=_parsed(r[13]) or [],
         )
         for r in rows
     }
     if not runs:
         return []
-    answers = session.execute(
+    answers = connection.execute(
         select(
             AgentDecision.run_id,
             AgentDecision.profile_name,
@@ -138,17 +156,16 @@ def read_replay_runs(*, session: Session, since: datetime) -> list[RecordedRun]:
             AgentDecision.status,
             AgentDecision.valid,
             AgentDecision.action,
-            AgentDecision.symbols,
-            AgentDecision.sizing,
+            _raw(AgentDecision.symbols),
+            _raw(AgentDecision.sizing),
             AgentDecision.time_horizon,
-            AgentDecision.risk_flags,
+            _raw(AgentDecision.risk_flags),
             AgentDecision.confidence,
             AgentDecision.cost_usd,
         )
         .join(ArenaRun, ArenaRun.id == AgentDecision.run_id)
         .where(ArenaRun.created_at >= since)
-        .order_by(AgentDecision.run_id, AgentDecision.round, AgentDecision.profile_name)
-    )
+    ).all()  # unordered: prepare() picks each agent's latest round and orders the votes itself
     for a in answers:
         run = runs.get(a[0])
         if run is None:  # a run created between the two reads
@@ -162,10 +179,10 @@ def read_replay_runs(*, session: Session, since: datetime) -> list[RecordedRun]:
                 status=a[5],
                 valid=bool(a[6]),
                 action=a[7],
-                symbols=list(a[8] or []),
-                sizing=a[9],
+                symbols=_parsed(a[8]) or [],
+                sizing=_parsed(a[9]),
                 time_horizon=a[10],
-                risk_flags=list(a[11] or []),
+                risk_flags=_parsed(a[11]) or [],
                 confidence=a[12],
                 cost_usd=float(a[13]) if a[13] is not None else None,
             )
@@ -175,7 +192,7 @@ def read_replay_runs(*, session: Session, since: datetime) -> list[RecordedRun]:
 
 def read_replay_scores(*, session: Session, since: datetime) -> list[RecordedScore]:
     """Scored decisions of the runs created at or after `since` (baseline rows are no run's decision)."""
-    rows = session.execute(
+    rows = session.connection().execute(
         select(
             DecisionScore.run_id,
             DecisionScore.subject,
