@@ -6,7 +6,9 @@ Fills a fresh database with recorded runs in bulk through SQLAlchemy Core (real 
 two cheap votes each, a powerful answer on the escalated ones, the consensus, real-sized market and portfolio
 snapshots shared by 100 runs each, a scored final decision for half of the runs) — no LLM is involved — then times
 `replay_policy` (read + re-decide + intervals) for a few scenario sets and prints a table. Not part of the test
-suite: timings depend on the machine. Exits non-zero when the largest replay exceeds the budget.
+suite: timings depend on the machine. The budget is for one replay of the current settings (the read, the
+re-decision of every run and the intervals); each further scenario adds its own re-decision, shown per scenario.
+Exits non-zero when that replay exceeds the budget.
 """
 
 from __future__ import annotations
@@ -218,16 +220,20 @@ def main() -> int:
         populate(url, args.runs)
         print(f"filled {args.runs:,} recorded runs in {time.perf_counter() - began:.1f} s ({url.split(':')[0]})")
         sessions = session_factory(make_engine(url))
-        print(f"{'scenario set':<22} {'scenarios':>9} {'runs':>8} {'seconds':>8}  budget {BUDGET_S:.0f} s")
-        worst = 0.0
+        print(f"{'scenario set':<22} {'scenarios':>9} {'runs':>8} {'seconds':>8} {'s/extra scenario':>17}")
+        baseline = 0.0
         for label, sets in SCENARIOS:
             began = time.perf_counter()
             with sessions() as session:
                 report = replay_policy(session=session, window="30d", sets=sets)
             took = time.perf_counter() - began
-            worst = max(worst, took)
-            print(f"{label:<22} {len(report['scenarios']):>9} {report['runs_considered']:>8,} {took:>8.2f}")
-    return 0 if worst <= BUDGET_S else 1
+            count = len(report["scenarios"])
+            baseline = baseline or took
+            extra = f"{(took - baseline) / (count - 1):.2f}" if count > 1 else "-"
+            print(f"{label:<22} {count:>9} {report['runs_considered']:>8,} {took:>8.2f} {extra:>17}")
+        verdict = "within" if baseline <= BUDGET_S else "OVER"
+        print(f"one replay of the current settings: {baseline:.2f} s, {verdict} the {BUDGET_S:.0f} s budget")
+    return 0 if baseline <= BUDGET_S else 1
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from arena.storage.read.replay_inputs import RecordedAnswer, RecordedRun
 _STOPPED_EARLY = frozenset({DecidedBy.NO_QUORUM, DecidedBy.VETO, DecidedBy.SPEND_CAP})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built once per recorded answer (hundreds of thousands), never changed
 class Answer:
     """A recorded answer as the engine sees it: who (role, for the weight) and the decision, if valid."""
 
@@ -55,10 +55,25 @@ class PreparedRun:
     skip: str | None = None
 
     def vote_list(self, weight: dict[str, float]) -> list[Vote]:
-        return [Vote(a.agent, a.role, a.decision, weight.get(a.role, 1.0)) for a in self.votes if a.decision]
+        return [_vote(a.agent, a.role, a.decision, weight.get(a.role, 1.0)) for a in self.votes if a.decision]
+
+
+_VOTES: dict[tuple[str, str, int, float], Vote] = {}
+
+
+def _vote(agent: str, role: str, decision: AgentDecision, weight: float) -> Vote:
+    """Votes are frozen: equal ones (same agent, role, weight and the one shared decision object) are one object."""
+    key = (agent, role, id(decision), weight)
+    made = _VOTES.get(key)
+    if made is None or made.decision is not decision:
+        if len(_VOTES) > _CACHE_LIMIT:
+            _VOTES.clear()
+        made = _VOTES[key] = Vote(agent, role, decision, weight)
+    return made
 
 
 _HORIZONS = frozenset(TimeHorizon)
+_SKIPPED = AgentStatus.SKIPPED.value  # a plain str: comparing with the stored text is cheaper than with the enum
 _REGIMES = frozenset(Regime)
 _DecisionKey = tuple[str, tuple[str, ...], str, float, str | None, tuple[str, ...], float]
 _DECISIONS: dict[_DecisionKey, AgentDecision] = {}
@@ -105,7 +120,7 @@ def _construct(a: RecordedAnswer, sizing: dict[str, Any]) -> AgentDecision:
 
 
 def _answer(a: RecordedAnswer) -> Answer:
-    return Answer(a.agent, a.role, _decision(a), a.status != AgentStatus.SKIPPED)
+    return Answer(a.agent, a.role, _decision(a), a.status != _SKIPPED)
 
 
 _STAND_INS: dict[tuple[str, float, tuple[tuple[str, float], ...]], tuple[MarketSnapshot, PortfolioState]] = {}

@@ -20,8 +20,8 @@ from arena.kernel.kinds import ScoreSubject
 from arena.storage.models import AgentDecision, ArenaRun, Consensus, DecisionScore, Snapshot
 
 
-@dataclass(frozen=True, slots=True)
-class RecordedAnswer:
+@dataclass(slots=True)  # not frozen: a frozen __init__ sets each field through object.__setattr__, and a replay
+class RecordedAnswer:  # builds hundreds of thousands of these (nobody changes one after the read)
     """One stored agent answer (every phase; invalid ones too, they still cost money)."""
 
     agent: str
@@ -60,7 +60,7 @@ class RecordedRun:
     answers: list[RecordedAnswer] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen, like RecordedAnswer: many are built and none is changed
 class RecordedScore:
     """A scored decision of a run (final consensus, cheap consensus, or one agent's vote)."""
 
@@ -161,7 +161,7 @@ def read_replay_runs(*, session: Session, since: datetime) -> list[RecordedRun]:
             AgentDecision.time_horizon,
             _raw(AgentDecision.risk_flags),
             AgentDecision.confidence,
-            AgentDecision.cost_usd,
+            cast(AgentDecision.cost_usd, Float),  # a float straight from the driver: no Decimal per row
         )
         .join(ArenaRun, ArenaRun.id == AgentDecision.run_id)
         .where(ArenaRun.created_at >= since)
