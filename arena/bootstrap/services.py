@@ -34,6 +34,7 @@ def build_gateway(settings: Settings, sessions: sessionmaker[Session]) -> Gatewa
         limits=CallLimits(
             max_concurrent=settings.llm_max_concurrency,
             max_per_provider=settings.llm_max_concurrency_per_provider,
+            per_provider=settings.provider_concurrency(),
         ),
     )
 

@@ -43,6 +43,30 @@ def test_call_limits_cap_globally_and_per_provider() -> None:
         CallLimits(max_concurrent=0, max_per_provider=1)
 
 
+def test_a_providers_own_cap_overrides_the_shared_one() -> None:
+    settings = make_settings(ARENA_LLM_MAX_CONCURRENCY_OPENAI="5", ARENA_LLM_MAX_CONCURRENCY_PER_PROVIDER="2")
+    assert settings.provider_concurrency() == {"openai": 5, "openrouter": 2, "local": 2}
+    limits = CallLimits(max_concurrent=10, max_per_provider=2, per_provider=settings.provider_concurrency())
+    now = {"openai": 0, "openrouter": 0}
+    peak = dict.fromkeys(now, 0)
+
+    async def call(provider: str) -> None:
+        async with limits.slot(provider):
+            now[provider] += 1
+            peak[provider] = max(peak[provider], now[provider])
+            await asyncio.sleep(0.02)
+            now[provider] -= 1
+
+    async def main() -> None:
+        await asyncio.gather(*(call(p) for p in ["openai"] * 8 + ["openrouter"] * 8))
+
+    asyncio.run(main())
+    assert peak == {"openai": 5, "openrouter": 2}
+    with pytest.raises(ValueError):
+        CallLimits(max_concurrent=4, max_per_provider=1, per_provider={"openai": 0})
+    assert make_settings(ARENA_LLM_MAX_CONCURRENCY_OPENAI="").provider_concurrency()["openai"] == 4  # blank = unset
+
+
 def test_worker_config_from_settings_and_its_checks() -> None:
     config = WorkerConfig.from_settings(make_settings(ARENA_WORKER_LEASE_TTL_S=4, ARENA_WORKER_HEARTBEAT_S=1))
     assert (config.lease_ttl_s, config.heartbeat_s, config.queue_poll_s, config.grace_s) == (4, 1, 1.0, 15.0)

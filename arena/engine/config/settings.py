@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     worker_max_runs: int = Field(default=4, alias="ARENA_WORKER_MAX_RUNS", ge=1)
     llm_max_concurrency: int = Field(default=8, alias="ARENA_LLM_MAX_CONCURRENCY", ge=1)
     llm_max_concurrency_per_provider: int = Field(default=4, alias="ARENA_LLM_MAX_CONCURRENCY_PER_PROVIDER", ge=1)
+    # one provider's own cap (e.g. ARENA_LLM_MAX_CONCURRENCY_OPENAI=32); unset: ARENA_LLM_MAX_CONCURRENCY_PER_PROVIDER
+    llm_max_concurrency_openai: int | None = Field(default=None, alias="ARENA_LLM_MAX_CONCURRENCY_OPENAI", ge=1)
+    llm_max_concurrency_openrouter: int | None = Field(default=None, alias="ARENA_LLM_MAX_CONCURRENCY_OPENROUTER", ge=1)
+    llm_max_concurrency_local: int | None = Field(default=None, alias="ARENA_LLM_MAX_CONCURRENCY_LOCAL", ge=1)
     admin_token_file: Path = Field(default=PROJECT_ROOT / "data" / "admin_token", alias="ARENA_ADMIN_TOKEN_FILE")
     # spend control (docs/ARCHITECTURE.md "Spend"): what an unpriced call is charged, and what "cheap" may cost
     llm_fallback_price_per_mtok: float = Field(default=15.0, alias="ARENA_LLM_FALLBACK_PRICE_PER_MTOK", gt=0)
@@ -110,6 +114,9 @@ class Settings(BaseSettings):
         "allowed_api_bases",
         "alpaca_trading_url",
         "alpaca_data_url",
+        "llm_max_concurrency_openai",
+        "llm_max_concurrency_openrouter",
+        "llm_max_concurrency_local",
         mode="before",
     )
     @classmethod
@@ -190,6 +197,15 @@ class Settings(BaseSettings):
         """Whether `url` is one of the provider's allowed bases (keys go nowhere else)."""
         wanted = url.strip().rstrip("/")
         return any(fnmatch.fnmatchcase(wanted, pattern) for pattern in self.allowed_bases(provider))
+
+    def provider_concurrency(self) -> dict[str, int]:
+        """Each provider's cap on concurrent calls: its own setting, else the shared per-provider default."""
+        own = {
+            Provider.OPENAI: self.llm_max_concurrency_openai,
+            Provider.OPENROUTER: self.llm_max_concurrency_openrouter,
+            Provider.LOCAL: self.llm_max_concurrency_local,
+        }
+        return {str(p): cap or self.llm_max_concurrency_per_provider for p, cap in own.items()}
 
     @property
     def execution_enabled(self) -> bool:
