@@ -1,5 +1,6 @@
-"""Guardrails & schedules: trading state / kill switch, escalation thresholds, the power-call cap, execution risk
-limits, strategies and their schedules — every change audited (who, when, before → after)."""
+"""Guardrails & schedules: trading state / kill switch (leaving HALTED asks first), today's usage of the daily
+limits, escalation thresholds, the power-call cap, execution risk limits, strategies and their schedules — every
+change audited (who, when, before → after)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ st.caption(f"Changes are validated as a whole (nothing is saved on invalid input
 
 st.subheader("Trading state")
 guardrails.render_trading_state(db, config, who)
+
+st.subheader("Daily limits used today (UTC)")
+guardrails.render_usage(db, config)
 
 st.subheader("Escalation thresholds and powerful-call cap")
 profiles = load_profiles(db)

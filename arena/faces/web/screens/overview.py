@@ -1,4 +1,5 @@
-"""Arena Overview: live tiles and recent runs; an empty database shows the setup checklist, never samples."""
+"""Arena Overview, money first: the paper account, then live tiles, recent runs and charts; an empty database shows
+the setup checklist, never samples."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ if db is None:
     render_checklist(None)
     st.stop()
 
-chart_days = st.segmented_control("Cost chart window", [7, 30, 90], default=30, format_func=lambda d: f"{d} d")
+chart_days = st.segmented_control("Chart window", [7, 30, 90], default=30, format_func=lambda d: f"{d} d")
 
 
 @st.fragment(run_every=REFRESH_SECONDS)

@@ -7,12 +7,21 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from arena.kernel.kinds import FinalAction
 from arena.kernel.states import CallStatus
+from arena.storage.read.account import EquityPoint
 from arena.storage.read.dashboard import CostPoint
+from arena.storage.read.decision_mix import MixPoint
 from arena.storage.read.run_views import LlmCallRow
 
 _LAYOUT: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "legend": {"orientation": "h"}}
 _STATUS_COLOURS = {CallStatus.OK: "#2e7d32", CallStatus.ERROR: "#c62828", CallStatus.TIMEOUT: "#ef6c00"}
+_ACTION_COLOURS = {
+    FinalAction.BUY: "#2e7d32",
+    FinalAction.SELL: "#c62828",
+    FinalAction.HOLD: "#607d8b",
+    FinalAction.NO_TRADE: "#ef6c00",
+}
 
 
 def plain_label(text: str) -> str:
@@ -104,4 +113,41 @@ def shadow_equity(entries: list[dict[str, Any]]) -> go.Figure | None:
             line={"dash": "dash", "width": 1.5} if baseline else {"width": 2},
         )
     fig.update_layout(title="Shadow account equity (USD)", yaxis_tickprefix="$", **_LAYOUT)
+    return fig
+
+
+def equity_curve(points: list[EquityPoint]) -> go.Figure:
+    """The paper account's equity at every reconciliation snapshot (cash in the hover: on the same axis it would
+    flatten the equity line)."""
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[p.taken_at for p in points],
+        y=[p.equity for p in points],
+        customdata=[p.cash for p in points],
+        name="equity",
+        mode="lines+markers",
+        line={"width": 2},
+        hovertemplate="%{x}<br>equity $%{y:,.2f}<br>cash $%{customdata:,.2f}<extra></extra>",
+    )
+    fig.update_layout(
+        title="Account equity (USD, UTC)", yaxis_tickprefix="$", yaxis_tickformat=",.0f", height=300, **_LAYOUT
+    )
+    return fig
+
+
+def decision_mix(points: list[MixPoint]) -> go.Figure:
+    """Completed runs per UTC day, stacked by final action."""
+    fig = go.Figure()
+    for action in FinalAction:
+        rows = [p for p in points if p.action == action]
+        if rows:
+            fig.add_bar(
+                name=str(action),
+                x=[r.day.isoformat() for r in rows],
+                y=[r.runs for r in rows],
+                marker_color=_ACTION_COLOURS.get(action),
+                hovertemplate="%{x}<br>%{y} runs<extra>" + str(action) + "</extra>",
+            )
+    fig.update_layout(barmode="stack", title="Decisions per day (completed runs)", **_LAYOUT)
+    fig.update_xaxes(type="category")
     return fig

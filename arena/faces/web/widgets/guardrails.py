@@ -15,6 +15,7 @@ from arena.faces.web.widgets.flash import flash_and_rerun
 from arena.faces.web.widgets.format import change, md_escape
 from arena.kernel.states import TradingState
 from arena.storage.read.dashboard import audit_log
+from arena.storage.read.limits import LimitUsage, limit_usage
 
 ESCALATION = (
     "disagreement_rate",
@@ -42,6 +43,7 @@ STATE_HELP = {
     TradingState.HALTED: "kill switch: no order is sent",
 }
 STATE_COLOURS = {TradingState.ACTIVE: "green", TradingState.REDUCING: "orange", TradingState.HALTED: "red"}
+LEAVING_HALTED = "confirm_leave_halted"  # session key: the state the operator asked for, awaiting confirmation
 
 
 def load(db: Database) -> GuardrailConfig:
@@ -79,11 +81,76 @@ def render_trading_state(db: Database, config: GuardrailConfig, actor: str) -> N
             format_func=lambda s: f"{s} — {STATE_HELP[s]}",
         )
         if st.form_submit_button("Apply state"):
-            save(db, {"trading_state": wanted}, actor)
+            if state == TradingState.HALTED and wanted != TradingState.HALTED:
+                st.session_state[LEAVING_HALTED] = wanted  # asked again below, in a dialog
+            else:
+                save(db, {"trading_state": wanted}, actor)
+    pending = st.session_state.get(LEAVING_HALTED)
+    if pending is not None and state == TradingState.HALTED:
+        _confirm_leaving_halted(db, TradingState(pending), actor)
+    else:
+        st.session_state.pop(LEAVING_HALTED, None)
     if right.button(
         "Kill switch: HALT now", icon=":material/block:", type="primary", disabled=state == TradingState.HALTED
     ):
         save(db, {"trading_state": TradingState.HALTED}, actor)
+
+
+def _forget_leaving() -> None:
+    st.session_state.pop(LEAVING_HALTED, None)
+
+
+@st.dialog("Leave HALTED?", on_dismiss=_forget_leaving)
+def _confirm_leaving_halted(db: Database, wanted: TradingState, actor: str) -> None:
+    """Lifting the kill switch lets orders reach the broker again: asked once more, never by accident."""
+    st.markdown(
+        f"Trading is **HALTED**: no order is sent. Switching to **{wanted}** means {STATE_HELP[wanted]} from the "
+        "next run on — scheduled strategies included."
+    )
+    yes, no = st.columns(2)
+    if yes.button(f"Yes, switch to {wanted}", type="primary", key="confirm_leave_halted_yes"):
+        _forget_leaving()
+        save(db, {"trading_state": wanted}, actor)
+    if no.button("Stay HALTED", key="confirm_leave_halted_no"):
+        _forget_leaving()
+        st.rerun()
+
+
+def render_usage(db: Database, config: GuardrailConfig) -> None:
+    """Today's usage of each daily limit against its cap (UTC day), as the limits themselves count it."""
+    with db.sessions() as session:
+        used = limit_usage(session=session)
+    cols = st.columns(3)
+    for col, (label, value, cap, shown, hint) in zip(cols, _usage_rows(used, config), strict=True):
+        col.progress(min(value / cap, 1.0) if cap > 0 else 1.0, text=f"**{label}**: {shown}")
+        col.caption(hint)
+
+
+def _usage_rows(used: LimitUsage, config: GuardrailConfig) -> list[tuple[str, float, float, str, str]]:
+    spend_cap = config.daily_llm_spend_cap_usd
+    return [
+        (
+            "Orders today",
+            used.orders_today,
+            config.max_orders_per_day,
+            f"{used.orders_today} / {config.max_orders_per_day}",
+            "order intents since UTC midnight vs max orders per day",
+        ),
+        (
+            "LLM spend today",
+            used.llm_spend_today_usd,
+            spend_cap,
+            f"${used.llm_spend_today_usd:,.4f} / ${spend_cap:,.2f}",
+            f"{used.llm_calls_today} calls claimed today (running calls at their estimate) vs the daily spend cap",
+        ),
+        (
+            "Powerful calls today",
+            used.power_calls_today,
+            config.max_power_calls_per_day,
+            f"{used.power_calls_today} / {config.max_power_calls_per_day}",
+            "escalation calls taken from today's cap",
+        ),
+    ]
 
 
 def _field_input(name: str, value: Any) -> Any:

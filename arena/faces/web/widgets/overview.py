@@ -1,4 +1,5 @@
-"""Overview tiles: today's cost, rates over the window, powerful calls vs cap, worker health, cost chart."""
+"""Overview, money first: the paper account (equity, P&L, positions, open orders), then today's LLM cost, the
+rates over the window, powerful calls vs cap, worker health, recent runs, the cost and decision-mix charts."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from arena.engine.config.guardrails import load_config
 from arena.faces.web.widgets import charts
 from arena.faces.web.widgets.checklist import current_facts, render_checklist
 from arena.faces.web.widgets.format import rate, usd
+from arena.faces.web.widgets.money import load_money, render_money
 from arena.faces.web.widgets.runs_table import render_runs_table
 from arena.faces.web.widgets.worker import render_worker_banner, worker_health
 from arena.storage.read.dashboard import cost_over_time, overview
+from arena.storage.read.decision_mix import decision_mix
 from arena.storage.read.run_listing import list_runs
 
 RATE_WINDOW = timedelta(days=7)
@@ -27,12 +30,17 @@ def render_overview(db: Database, *, chart_days: int) -> None:
         cap = load_config(session=session).max_power_calls_per_day
         items, _ = list_runs(session=session, limit=RECENT_RUNS)
         points = cost_over_time(session=session, since=stats.now - timedelta(days=chart_days))
+        mix = decision_mix(session=session, since=stats.now - timedelta(days=chart_days))
+    money = load_money(db, days=chart_days, now=stats.now)
     render_worker_banner(health)
+    st.subheader("Account (paper)")
+    render_money(money)
     if stats.runs_total == 0:
         st.info("No arena runs recorded yet. Start one on the Manual Run page, or enable a strategy's schedule.")
         render_checklist(current_facts())
         return
 
+    st.subheader("LLM cost and outcomes")
     cols = st.columns(5)
     cols[0].metric("Cost today (UTC)", usd(stats.cost_today_usd), help=f"{stats.calls_today} LLM calls today")
     cols[1].metric("Runs today", stats.runs_today, help=f"{stats.in_flight} queued or running now")
@@ -59,3 +67,9 @@ def render_overview(db: Database, *, chart_days: int) -> None:
         st.plotly_chart(charts.cost_over_time(points), key="cost_chart")
     else:
         st.info(f"No LLM calls in the last {chart_days} days.")
+
+    st.subheader("Decision mix")
+    if mix:
+        st.plotly_chart(charts.decision_mix(mix), key="decision_mix_chart")
+    else:
+        st.info(f"No completed run in the last {chart_days} days.")

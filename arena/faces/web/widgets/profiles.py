@@ -58,37 +58,66 @@ def load_profiles(db: Database) -> list[ProfileView]:
         return profile_views(session=session)
 
 
+def _share(used: float, limit: float | None) -> float | None:
+    """How much of a daily limit is used (0…1, capped), or None when there is no limit."""
+    if limit is None:
+        return None
+    return min(used / limit, 1.0) if limit > 0 else 1.0
+
+
 def render_table(db: Database, profiles: list[ProfileView]) -> None:
-    """The profiles with today's spend and calls (all versions)."""
+    """The profiles with today's spend and calls (all versions) against their daily limits, usage first."""
     with db.sessions() as session:
         usage = profile_usage(session=session, since=day_start(datetime.now(UTC)))
-    rows = [
-        {
-            "enabled": p.enabled,
-            "name": p.name,
-            "version": p.version,
-            "mode": str(p.mode),
-            "provider": str(p.provider),
-            "model": p.model,
-            "role": p.role,
-            "template": f"{p.prompt_template_id}@v{p.prompt_version}",
-            "spent today": usage.get(p.name, NO_USAGE).cost_usd,
-            "daily budget": p.daily_budget_usd,
-            "calls today": usage.get(p.name, NO_USAGE).calls,
-            "daily call limit": p.daily_call_limit,
-            "max tokens": p.max_tokens,
-            "temperature": p.temperature,
-            "timeout (s)": p.timeout_s,
-        }
-        for p in profiles
-    ]
+    rows = []
+    for p in profiles:
+        used = usage.get(p.name, NO_USAGE)
+        rows.append(
+            {
+                "enabled": p.enabled,
+                "name": p.name,
+                "budget used": _share(used.cost_usd, p.daily_budget_usd),
+                "spent today": used.cost_usd,
+                "daily budget": p.daily_budget_usd,
+                "calls used": _share(used.calls, p.daily_call_limit),
+                "calls today": used.calls,
+                "daily call limit": p.daily_call_limit,
+                "version": p.version,
+                "mode": str(p.mode),
+                "provider": str(p.provider),
+                "model": p.model,
+                "role": p.role,
+                "template": f"{p.prompt_template_id}@v{p.prompt_version}",
+                "max tokens": p.max_tokens,
+                "temperature": p.temperature,
+                "timeout (s)": p.timeout_s,
+            }
+        )
     st.dataframe(
         rows,
         hide_index=True,
         column_config={
-            "enabled": st.column_config.CheckboxColumn(),
-            "spent today": st.column_config.NumberColumn(format="$%.4f"),
-            "daily budget": st.column_config.NumberColumn(format="$%.2f", help="empty = no budget"),
+            "enabled": st.column_config.CheckboxColumn("Enabled"),
+            "name": st.column_config.TextColumn("Name", pinned=True),
+            "budget used": st.column_config.ProgressColumn(
+                "Budget used today", format="percent", min_value=0, max_value=1, help="empty = no daily budget"
+            ),
+            "spent today": st.column_config.NumberColumn("Spent today", format="$%.4f"),
+            "daily budget": st.column_config.NumberColumn("Daily budget", format="$%.2f", help="empty = no budget"),
+            "calls used": st.column_config.ProgressColumn(
+                "Calls used today", format="percent", min_value=0, max_value=1, help="empty = no daily call limit"
+            ),
+            "calls today": st.column_config.NumberColumn("Calls today"),
+            "daily call limit": st.column_config.NumberColumn("Daily call limit", help="empty = no limit"),
+            "version": st.column_config.NumberColumn("Version"),
+            "mode": st.column_config.TextColumn("Mode"),
+            "provider": st.column_config.TextColumn("Provider"),
+            "model": st.column_config.TextColumn("Model"),
+            "role": st.column_config.TextColumn("Role"),
+            "template": st.column_config.TextColumn("Prompt template"),
+            "max tokens": st.column_config.NumberColumn("Max tokens"),
+            "temperature": st.column_config.NumberColumn("Temperature"),
+            "timeout (s)": st.column_config.NumberColumn("Timeout (s)"),
         },
     )
 

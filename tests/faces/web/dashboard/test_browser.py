@@ -75,6 +75,7 @@ def test_overview_click_a_run_and_see_its_details(site: Site) -> None:
     page.get_by_text("Recent runs").wait_for()
     grid = page.locator('[data-testid="stDataFrame"]').first
     grid.locator("canvas").first.wait_for()
+    grid.scroll_into_view_if_needed()  # below the money section
     page.wait_for_timeout(1000)
     site.shot("02-overview")
     box = grid.bounding_box()

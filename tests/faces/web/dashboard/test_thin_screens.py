@@ -29,7 +29,7 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_pages_are_thin_and_hold_no_sql() -> None:
-    assert len(PAGES) == 7
+    assert len(PAGES) == APP_SCRIPT.read_text().count('st.Page("screens/')  # every screen is in the navigation
     for page in PAGES:
         source = page.read_text()
         assert not SQL.search(source), f"{page.name} holds SQL; put it in a storage query function"
