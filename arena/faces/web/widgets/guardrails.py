@@ -43,6 +43,23 @@ STATE_HELP = {
     TradingState.HALTED: "kill switch: no order is sent",
 }
 STATE_COLOURS = {TradingState.ACTIVE: "green", TradingState.REDUCING: "orange", TradingState.HALTED: "red"}
+LABELS = {  # every setting as people read it; the stored key is in the help tip (and in errors and the audit log)
+    "disagreement_rate": "Disagreement rate that escalates (0–1)",
+    "min_confidence": "Minimum confidence",
+    "high_risk_portfolio_delta_pct": "High-risk order size (% of equity)",
+    "max_power_calls_per_day": "Powerful calls per day",
+    "vol_threshold_pct": "High-volatility threshold (%)",
+    "debate_rounds": "Debate rounds",
+    "blocking_risk_flags": "Blocking risk flags (comma-separated)",
+    "min_valid_votes": "Minimum valid votes (quorum)",
+    "role_weights": "Role weights (role=weight, comma-separated)",
+    "max_order_notional_usd": "Max order size (USD)",
+    "max_position_pct_equity": "Max position (% of equity)",
+    "max_orders_per_day": "Max orders per day",
+    "daily_llm_spend_cap_usd": "Daily LLM spend cap (USD)",
+    "allowed_symbols": "Allowed symbols (comma-separated; empty = any)",
+    "require_market_open": "Only while the market is open",
+}
 LEAVING_HALTED = "confirm_leave_halted"  # session key: the state the operator asked for, awaiting confirmation
 
 
@@ -155,16 +172,16 @@ def _usage_rows(used: LimitUsage, config: GuardrailConfig) -> list[tuple[str, fl
 
 def _field_input(name: str, value: Any) -> Any:
     info = GuardrailConfig.model_fields[name]
-    label = name.replace("_", " ")
-    help_text = info.description
+    label = LABELS[name]
+    help_text = f"{info.description or label} — setting `{name}`"
     if isinstance(value, bool):
         return st.checkbox(label, value=value, help=help_text)
     if isinstance(value, dict):
         shown = ", ".join(f"{k}={v:g}" for k, v in value.items())
-        raw = st.text_input(label + " (role=weight, comma-separated)", value=shown, help=help_text)
+        raw = st.text_input(label, value=shown, help=help_text)
         return _weights(raw)
     if isinstance(value, list):
-        raw = st.text_input(label + " (comma-separated)", value=", ".join(value), help=help_text)
+        raw = st.text_input(label, value=", ".join(value), help=help_text)
         return [v.strip() for v in raw.split(",") if v.strip()]
     if isinstance(value, int):
         return int(st.number_input(label, value=value, step=1, help=help_text))

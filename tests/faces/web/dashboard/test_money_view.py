@@ -205,3 +205,14 @@ def test_profiles_show_spend_and_calls_against_their_limits(read_only: Shared) -
     assert risk["calls used"] == pytest.approx(risk["calls today"] / 200)  # daily call limit 200
     assert risk["budget used"] != risk["budget used"]  # NaN: no budget, no bar
     assert list(table.columns[:3]) == ["enabled", "budget used", "spent today"]
+
+
+def test_every_guardrail_setting_has_a_label_for_people(app_env: str) -> None:
+    from arena.engine.config.guardrails import GuardrailConfig
+    from arena.faces.web.widgets.guardrails import ESCALATION, EXECUTION, LABELS
+
+    assert set(ESCALATION + EXECUTION) == set(LABELS) == set(GuardrailConfig.model_fields) - {"trading_state"}
+    at = open_page("screens/guardrails.py")
+    shown = {w.label for kind in ("number_input", "text_input", "checkbox") for w in at.get(kind)}
+    assert set(LABELS.values()) <= shown
+    assert not any("_" in label for label in shown)  # no stored key passes for a label

@@ -288,8 +288,8 @@ def test_guardrails_save_validate_kill_switch_and_audit(app_env: str, database: 
 
     at = open_page("screens/guardrails.py")
     inputs = {n.label: n for n in at.number_input}
-    inputs["min confidence"].set_value(0.7)
-    inputs["max power calls per day"].set_value(10)
+    inputs["Minimum confidence"].set_value(0.7)
+    inputs["Powerful calls per day"].set_value(10)
     button(at, "Save").click().run()
     assert "Saved" in texts(at, "success")
     with database.sessions() as s:
@@ -297,7 +297,7 @@ def test_guardrails_save_validate_kill_switch_and_audit(app_env: str, database: 
     assert (config.min_confidence, config.max_power_calls_per_day) == (0.7, 10)
 
     inputs = {n.label: n for n in at.number_input}
-    inputs["min confidence"].set_value(1.5)
+    inputs["Minimum confidence"].set_value(1.5)
     button(at, "Save").click().run()
     assert "min_confidence" in texts(at, "error")
     with database.sessions() as s:
