@@ -20,6 +20,7 @@ from arena.engine.decide.spend import Pricing
 from arena.engine.llm.prices import PriceTable
 from arena.engine.market.snapshot import MarketSnapshot, PortfolioState, canonical_json, sha256_hex
 from arena.engine.ports import Broker, Ports
+from arena.engine.runs.cancel import RunCancelled, unless_cancelled
 from arena.engine.runs.request import plan_run
 from arena.engine.tools.toolbox import ToolBox, ToolCallRecord
 from arena.kernel.clock import utcnow
@@ -124,12 +125,19 @@ async def execute_run(
     run_id: str,
     worker_id: str = "cli",
 ) -> str:
-    """Carry a queued run to completed/failed; returns the final status. A fault is recorded, not raised."""
+    """Carry a queued run to completed/failed (abandoned when cancelled while deciding); returns the final status.
+    A fault is recorded, not raised."""
     ports.gateway.preload()  # litellm's import blocks for seconds: pay it before the run's and agents' clocks start
     started = time.monotonic()
     claimed = _claim(sessions, run_id, worker_id)
     try:
-        decided = await _decide(sessions=sessions, settings=settings, ports=ports, run=claimed)
+        decided = await unless_cancelled(
+            sessions, run_id, _decide(sessions=sessions, settings=settings, ports=ports, run=claimed)
+        )
+    except RunCancelled as exc:  # an operator stopped it while the agents were deciding (engine/runs/cancel.py)
+        log.info("run %s %s", run_id, exc.reason)
+        _finish(sessions, run_id, RunStatus.ABANDONED, started, {"error": exc.reason[:RUN_ERROR_MAX_CHARS]})
+        return RunStatus.ABANDONED
     except Exception as exc:  # the run is recorded as failed with the reason; nothing is left "running"
         reason = f"{exc.__class__.__name__}: {exc}"[:RUN_ERROR_MAX_CHARS]
         log.warning("run %s failed: %s", run_id, reason)
@@ -404,7 +412,7 @@ def _finish_failed(sessions: sessionmaker[Session], run_id: str, reason: str, st
 def _finish(
     sessions: sessionmaker[Session], run_id: str, status: RunStatus, started: float, values: dict[str, Any]
 ) -> None:
-    """running → completed/failed with the run's totals taken from its LLM-call rows."""
+    """running → completed/failed/abandoned with the run's totals taken from its LLM-call rows."""
     with sessions() as session, session.begin():
         cost, tin, tout, calls = runs.call_totals(session=session, run_id=run_id)
         runs.move_run(

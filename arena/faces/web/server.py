@@ -1,8 +1,9 @@
 """The web process: the Streamlit dashboard (app.py) and the REST API (api/, under /api/admin/arena) on one port.
 
 Middleware, outermost first: ForwardedHeaders (believe X-Forwarded-* only from ARENA_TRUSTED_PROXIES),
-FrameAncestors (who may frame us), SignInGate (the dashboard's session cookie, sign-in links and form). The API and
-the sign-in share one context, hence one database handle and one failed-authentication throttle.
+FrameAncestors (who may frame us), EmbedMarker (a framed or `?embed=1` page load: embed_mode.py), SignInGate (the
+dashboard's session cookie, sign-in links and form). The API and the sign-in share one context, hence one database
+handle and one failed-authentication throttle.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from starlette.middleware import Middleware
 
 from arena.engine.config.settings import cached_settings
 from arena.faces.web.api import ApiContext, api_mount
+from arena.faces.web.embed_mode import EmbedMarker
 from arena.faces.web.frame_policy import FrameAncestors
 from arena.faces.web.paths import APP_SCRIPT
 from arena.faces.web.proxy import ForwardedHeaders
@@ -43,6 +45,7 @@ app = st.App(
     middleware=[
         Middleware(ForwardedHeaders, networks=lambda: cached_settings().trusted_proxy_networks()),
         Middleware(FrameAncestors, policy=lambda: cached_settings().frame_ancestors),
+        Middleware(EmbedMarker),
         Middleware(SignInGate, ctx=context),
     ],
 )

@@ -83,6 +83,9 @@ class ArenaRun(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # an operator asked to stop the running run; its executor ends it `abandoned` with who asked (engine/runs/cancel.py)
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    cancel_requested_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AgentDecision(Base):

@@ -1,5 +1,5 @@
-"""Manual run: pick symbols or a strategy's universe, agents and mode → queued for the worker → live progress →
-a link to its Run Details. Deep link to a run's progress: /admin/arena/manual_run?run=<run id>."""
+"""Manual run: pick symbols or a strategy's universe, agents and mode → queued for the worker → live progress, agent
+by agent, with a cancel → a link to its Run Details. Deep link to a run's progress: /admin/arena/manual_run?run=<run id>."""
 
 from __future__ import annotations
 
@@ -41,6 +41,6 @@ if run_id:
     with db.sessions() as session:
         progress = run_progress(session=session, run_id=run_id)
     if progress is not None and progress.status in ACTIVE_RUN_STATUSES:
-        manual_run.live_progress(db, run_id)
+        manual_run.live_progress(db, run_id, actor())
     else:
-        manual_run.render_progress(db, run_id)
+        manual_run.render_progress(db, run_id, actor())

@@ -1,4 +1,5 @@
-"""Manual run widgets: the request form (queued for the worker through arena.run_service) and its live progress."""
+"""Manual run widgets: the request form (queued for the worker through arena.run_service), its live progress —
+one line per agent in an `st.status` box — and a cancel that ends the run cleanly (arena/engine/runs/cancel.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import streamlit as st
 
 from arena.bootstrap.database import Database
 from arena.engine.config.settings import Settings
+from arena.engine.runs.cancel import CANCEL_POLL_S, CancelOutcome, request_cancel
 from arena.engine.runs.service import start_run
-from arena.faces.web.widgets.format import DASH, duration_ms, md_escape, symbols, usd
+from arena.faces.web.widgets.agent_status import render_agent_status
+from arena.faces.web.widgets.format import DASH, duration_ms, md_escape, symbols, timestamp, usd
 from arena.faces.web.widgets.runs_table import RUN_DETAILS_PAGE
 from arena.faces.web.widgets.strategies import describe
 from arena.faces.web.widgets.worker import WorkerHealth, worker_health
@@ -19,6 +22,7 @@ from arena.kernel.kinds import RunMode, Trigger
 from arena.kernel.lifecycles import ACTIVE_RUN_STATUSES
 from arena.kernel.states import RunStatus
 from arena.storage.read.dashboard import RunProgress, run_progress
+from arena.storage.read.run_live import RunLive, run_live
 
 LIVE_SECONDS = 2
 SOURCES = ("Symbols", "A strategy's universe")
@@ -72,15 +76,42 @@ def render_form(
     return started.run_id
 
 
-def _progress(db: Database, run_id: str) -> tuple[RunProgress | None, WorkerHealth]:
+def _progress(db: Database, run_id: str) -> tuple[RunProgress | None, RunLive | None, WorkerHealth]:
     with db.sessions() as session:
-        return run_progress(session=session, run_id=run_id), worker_health(session=session)
+        return (
+            run_progress(session=session, run_id=run_id),
+            run_live(session=session, run_id=run_id),
+            worker_health(session=session),
+        )
 
 
-def render_progress(db: Database, run_id: str) -> RunStatus | None:
-    """Where the run is now; returns its status (None when the id is unknown)."""
-    p, health = _progress(db, run_id)
-    if p is None:
+CANCEL_SAID = {
+    CancelOutcome.CANCELLED: "Cancelled: the run had not started; it is abandoned and nothing was asked.",
+    CancelOutcome.REQUESTED: "Cancel requested: the worker stops the run while its agents decide.",
+    CancelOutcome.TOO_LATE: "Too late to cancel: the run has already finished (or a cancel was already asked).",
+    CancelOutcome.UNKNOWN: "That run id is not known.",
+}
+
+
+def cancel_button(db: Database, run_id: str, live: RunLive, actor: str) -> None:
+    """Cancel while queued or running; once asked, say who asked and when instead."""
+    if live.cancel_requested_at is not None:
+        st.warning(
+            f"Cancel requested by {md_escape(live.cancel_requested_by or 'an operator')} at "
+            f"{timestamp(live.cancel_requested_at)} — the worker stops the run within {CANCEL_POLL_S:g} s "
+            "(a run that has already decided finishes)."
+        )
+        return
+    if st.button("Cancel run", key=f"cancel_{run_id}", icon=":material/stop_circle:"):
+        outcome = request_cancel(sessions=db.sessions, run_id=run_id, actor=actor)
+        st.toast(CANCEL_SAID[outcome])
+        st.rerun(scope="fragment" if outcome == CancelOutcome.REQUESTED else "app")
+
+
+def render_progress(db: Database, run_id: str, actor: str = "operator") -> RunStatus | None:
+    """Where the run is now, agent by agent; returns its status (None when the id is unknown)."""
+    p, live, health = _progress(db, run_id)
+    if p is None or live is None:
         st.warning("That run id is not known.")
         return None
     now = datetime.now(UTC)
@@ -100,13 +131,13 @@ def render_progress(db: Database, run_id: str) -> RunStatus | None:
                 f"Queued {waited} ago, but the worker is down ({health.summary}). "
                 "The run stays queued and starts when a worker is running."
             )
-    elif status == RunStatus.RUNNING:
-        elapsed = duration_ms((now - (p.started_at or p.created_at)).total_seconds() * 1000)
-        st.info(f"Running for {elapsed}: the agents are being asked (calls appear as they finish).")
     elif status == RunStatus.COMPLETED:
         st.success(f"Completed: final action {p.final_action or DASH}.")
-    else:
+    elif status != RunStatus.RUNNING:
         st.error(f"Run {status}: {md_escape(p.error or 'no reason recorded')}")
+    if status in ACTIVE_RUN_STATUSES:
+        cancel_button(db, run_id, live, actor)
+    render_agent_status(live, p.created_at)
     st.page_link(
         RUN_DETAILS_PAGE, label="Open its Run Details →", query_params={"run": run_id}, icon=":material/manage_search:"
     )
@@ -114,6 +145,6 @@ def render_progress(db: Database, run_id: str) -> RunStatus | None:
 
 
 @st.fragment(run_every=LIVE_SECONDS)
-def live_progress(db: Database, run_id: str) -> None:
-    if render_progress(db, run_id) not in ACTIVE_RUN_STATUSES:
+def live_progress(db: Database, run_id: str, actor: str = "operator") -> None:
+    if render_progress(db, run_id, actor) not in ACTIVE_RUN_STATUSES:
         st.rerun(scope="app")  # finished: redraw once without the timer

@@ -80,10 +80,12 @@ def test_arena_renders_and_works_inside_adminhub(stack: tuple[str, Path, AdminHu
             frame = page.frame_locator("#arena-frame")
             expect(frame.locator("h1")).to_contain_text("Overview", timeout=TIMEOUT_MS)
             frame.locator('[data-testid="stStatusWidget"]').wait_for(state="detached")
-            expect(frame.locator('[data-testid="stSidebarNav"]')).to_contain_text("Leaderboard")
+            # embedded: Arena's pages are a top navigation, AdminHub's sidebar is the only one (embed_mode.py)
+            expect(frame.locator('[data-testid="stTopNav"]')).to_contain_text("Leaderboard")
+            assert frame.locator('[data-testid="stSidebar"]').count() == 0
 
             # it works, not just renders: navigate inside the iframe (a rerun over the proxied WebSocket)
-            frame.locator('[data-testid="stSidebarNav"] a', has_text="Leaderboard").click()
+            frame.locator('[data-testid="stTopNavLink"]', has_text="Leaderboard").click()
             expect(frame.locator("h1")).to_contain_text("Leaderboard", timeout=TIMEOUT_MS)
             frame.locator('[data-testid="stStatusWidget"]').wait_for(state="detached")
             inner = next(f for f in page.frames if f.url.startswith(f"{proxy}/admin/arena/"))
@@ -95,7 +97,7 @@ def test_arena_renders_and_works_inside_adminhub(stack: tuple[str, Path, AdminHu
 
             # a halt from the Guardrails page is audited as AdminHub's signed-in user
             frame = page.frame_locator("#arena-frame")
-            frame.locator('[data-testid="stSidebarNav"] a', has_text="Guardrails").click()
+            frame.locator('[data-testid="stTopNavLink"]', has_text="Guardrails").click()
             expect(frame.locator("h1")).to_contain_text("Guardrails", timeout=TIMEOUT_MS)
             frame.locator('[data-testid="stStatusWidget"]').wait_for(state="detached")
             frame.get_by_role("button", name="Kill switch: HALT now").click()
