@@ -6,11 +6,13 @@ import streamlit as st
 
 from arena.faces.web.widgets.access import sign_in_page, sign_out_link, signed_in
 from arena.faces.web.widgets.embed import compact_padding, embedded
+from arena.faces.web.widgets.trading_banner import render_trading_banner
 
 st.set_page_config(page_title="Arena", page_icon="⚖️", layout="wide")
 
 pages = [
     st.Page("screens/overview.py", title="Overview", icon=":material/monitoring:", url_path="overview", default=True),
+    st.Page("screens/orders.py", title="Orders & positions", icon=":material/receipt_long:", url_path="orders"),
     st.Page("screens/run_details.py", title="Run Details", icon=":material/manage_search:", url_path="run_details"),
     st.Page("screens/manual_run.py", title="Manual Run", icon=":material/play_circle:", url_path="manual_run"),
     st.Page("screens/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:", url_path="leaderboard"),
@@ -27,4 +29,5 @@ if embed:
     compact_padding()  # AdminHub's session signs out, not Arena's sidebar link
 else:
     sign_out_link()
+render_trading_banner()  # above every page while trading is not ACTIVE
 navigation.run()
