@@ -13,6 +13,7 @@ st.set_page_config(page_title="Arena", page_icon="⚖️", layout="wide")
 pages = [
     st.Page("screens/overview.py", title="Overview", icon=":material/monitoring:", url_path="overview", default=True),
     st.Page("screens/orders.py", title="Orders & positions", icon=":material/receipt_long:", url_path="orders"),
+    st.Page("screens/runs.py", title="Runs", icon=":material/list_alt:", url_path="runs"),
     st.Page("screens/run_details.py", title="Run Details", icon=":material/manage_search:", url_path="run_details"),
     st.Page("screens/manual_run.py", title="Manual Run", icon=":material/play_circle:", url_path="manual_run"),
     st.Page("screens/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:", url_path="leaderboard"),

@@ -1,4 +1,5 @@
-"""Run Details: one run's agents, reasoning, consensus, guardrails, execution trail, costs and latency.
+"""Run Details: one line on what the run ended with and why, then tabs — the decision, the agents and their
+reasoning, consensus and guardrails, the order trail, the LLM calls and prompts — and a JSON download.
 
 Deep link: /admin/arena/run_details?run=<run id>. A queued or running run refreshes itself until it finishes.
 """
@@ -34,7 +35,7 @@ if not run_id:
         st.info("No arena runs recorded yet: there is nothing to show here.")
         render_checklist(current_facts())
         st.stop()
-    st.info("Pick a run (or click one on the Overview page).")
+    st.info("Pick one of the 50 newest runs, or search the whole history on the Runs page.")
     choice = st.selectbox("Run", recent, index=None, format_func=run_label, placeholder="recent runs…")
     if choice is not None:
         st.query_params["run"] = choice.run_id
@@ -55,14 +56,23 @@ def render(run: str) -> RunStatus | None:
         trail = execution_trail(session=session, links=d.outcome_links)
     if d.status in ACTIVE_RUN_STATUSES:
         st.info(f"This run is {d.status}; the page updates itself until it finishes.")
-    run_view.render_header(d)
-    run_view.render_decision(d)
-    run_view.render_agents(d.decisions, versions)
-    run_view.render_debate(d)
-    run_view.render_consensus(d.consensus)
-    run_view.render_guardrails(d.consensus)
-    run_view.render_execution(trail, d.execution_mode)
-    run_view.render_calls(d)
+    run_view.render_why(d)
+    decision, agents, consensus, orders, calls = st.tabs(run_view.TABS)
+    with decision:
+        run_view.render_decision(d)
+        run_view.render_facts(d)
+        run_view.render_download(d)
+    with agents:
+        run_view.render_agents(d, versions)
+        run_view.render_debate(d)
+    with consensus:
+        run_view.render_consensus(d)
+        run_view.render_guardrails(d.consensus)
+    with orders:
+        run_view.render_execution(trail, d)
+    with calls:
+        run_view.render_calls(d)
+        run_view.render_prompts(d.decisions)
     return d.status
 
 

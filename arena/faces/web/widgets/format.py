@@ -103,3 +103,28 @@ def change(before: Any, after: Any) -> str:
         keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
         return "; ".join(f"{k}: {before.get(k)} → {after.get(k)}" for k in keys) or "no difference"
     return f"{before} → {after}"
+
+
+UNIT_SUFFIXES = {"_usd": " (USD)", "_ms": " (ms)", "_pct": " (%)", "_s": " (s)"}
+
+
+def cents(value: float | None) -> str:
+    """An LLM cost for people: calls cost fractions of a cent, so cents (3 significant digits) below a dollar."""
+    if value is None:
+        return DASH
+    if abs(value) >= 1:
+        return f"${value:,.2f}"
+    return "0¢" if value == 0 else f"{value * 100:.3g}¢"
+
+
+def column_label(name: str) -> str:
+    """A snake_case column name as a header for people: `cost_usd` → "Cost (USD)", `latency_ms` → "Latency (ms)"."""
+    suffix = next((s for s in UNIT_SUFFIXES if name.endswith(s)), "")
+    words = (name[: -len(suffix)] if suffix else name).replace("_", " ").strip()
+    words = words.replace("llm", "LLM")
+    return (words[:1].upper() + words[1:] + UNIT_SUFFIXES.get(suffix, "")) if words else name
+
+
+def column_labels(columns: Iterable[str]) -> dict[str, str]:
+    """The `column_config` that gives every column of a table its label for people."""
+    return {c: column_label(c) for c in columns}

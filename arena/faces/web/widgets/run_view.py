@@ -3,14 +3,18 @@ st.json / st.dataframe — never as Markdown or HTML; anything interpolated into
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from arena.faces.web.widgets import charts
 from arena.faces.web.widgets.format import (
     DASH,
+    cents,
+    column_labels,
     confidence,
     duration_ms,
     md_escape,
@@ -20,11 +24,13 @@ from arena.faces.web.widgets.format import (
     usd,
     when,
 )
-from arena.faces.web.widgets.run_story import how_decided
+from arena.faces.web.widgets.run_story import failed_checks, headline, how_decided
 from arena.kernel.kinds import ExecutionMode, FinalAction, Phase
-from arena.kernel.states import AgentStatus
+from arena.kernel.lifecycles import ACTIVE_RUN_STATUSES
+from arena.kernel.states import AgentStatus, RunStatus
 from arena.storage.read.execution_trail import ExecutionTrail
 from arena.storage.read.run_views import ConsensusView, DecisionDetail, RunDetails
+from arena.storage.read.values import jsonable
 
 ACTION_COLOURS: dict[str, str] = {  # keyed by FinalAction; an agent's Action is one of its members
     FinalAction.BUY: "green",
@@ -54,16 +60,75 @@ def _facts(rows: list[tuple[str, Any]]) -> None:
     st.code("\n".join(lines), language=None)
 
 
-def render_header(d: RunDetails) -> None:
-    cols = st.columns(5)
-    cols[0].metric("Final action", str(d.final_action or DASH))
-    cols[1].metric("Status", str(d.status))
-    cols[2].metric("Cost", usd(d.cost_usd))
-    cols[3].metric("Latency", duration_ms(d.latency_ms))
-    cols[4].metric("LLM calls", d.llm_calls)
-    if d.error:
-        st.error("The run failed:")
+ROW_PX = 35
+CALL_COLUMNS = [
+    "id",
+    "purpose",
+    "provider",
+    "model",
+    "status",
+    "tokens_in",
+    "tokens_out",
+    "cost_usd",
+    "cost_source",
+    "latency_ms",
+    "attempts",
+    "output_mode",
+    "error_class",
+    "error_message",
+    "finish_reason",
+    "note",
+    "created_at",
+    "prompt_hash",
+]
+TABS = ["Decision", "Agents", "Consensus & guardrails", "Orders", "LLM calls & prompts"]
+FAILED_ROW = "background-color: rgba(207, 34, 46, 0.15); color: #cf222e; font-weight: 600"
+
+
+def nothing(d: RunDetails, what: str) -> str:
+    """Why a section is empty, in the run's own terms (a failed run is not "not yet")."""
+    if d.status in ACTIVE_RUN_STATUSES:
+        return f"No {what} recorded yet: the run is {d.status}."
+    if d.status in (RunStatus.FAILED, RunStatus.ABANDONED):
+        return f"No {what}: the run {'failed' if d.status == RunStatus.FAILED else 'was abandoned'} before that."
+    return f"No {what} recorded."
+
+
+def render_why(d: RunDetails) -> None:
+    """The one line at the top: what the run ended with and why; then the numbers an operator looks at first."""
+    line = headline(d)
+    with st.container(horizontal=True, vertical_alignment="center"):
+        _badge(line.label, line.colour)
+        st.markdown(f"**{md_escape(line.why)}**")
+    if line.quote:
+        st.text(f"in its words: {line.quote}")
+    if d.error and d.error.strip() and d.error.strip() != d.error.strip().splitlines()[0]:  # more than one line
         st.code(d.error, language=None, wrap_lines=True)
+    cols = st.columns(5)
+    cols[0].metric("Status", str(d.status))
+    cols[1].metric("Cost", cents(d.cost_usd), help=f"{usd(d.cost_usd, digits=6)} in LLM calls")
+    cols[2].metric("Latency", duration_ms(d.latency_ms))
+    cols[3].metric("LLM calls", d.llm_calls)
+    cols[4].metric("Tokens in / out", f"{d.tokens_in:,} / {d.tokens_out:,}")
+
+
+def run_json(d: RunDetails) -> str:
+    """The whole run as JSON: the read model `GET /api/admin/arena/runs/{id}` is built from, for a ticket or a diff."""
+    return json.dumps(jsonable(d), indent=2, default=str)
+
+
+def render_download(d: RunDetails) -> None:
+    st.download_button(
+        "Download this run (JSON)",
+        run_json(d),
+        file_name=f"arena-run-{d.run_id}.json",
+        mime="application/json",
+        icon=":material/download:",
+    )
+
+
+def render_facts(d: RunDetails) -> None:
+    """Ids, times and snapshot hashes: copyable, below the decision they belong to."""
     left, right = st.columns(2)
     with left:
         _facts(
@@ -89,7 +154,6 @@ def render_header(d: RunDetails) -> None:
             ("market snapshot", snaps.market),
             ("universe snapshot", snaps.universe),
             ("portfolio snapshot", snaps.portfolio),
-            ("tokens in / out", f"{d.tokens_in} / {d.tokens_out}"),
         ]
     )
 
@@ -98,9 +162,10 @@ def render_decision(d: RunDetails) -> None:
     c = d.consensus
     st.subheader("Final decision")
     if c is None:
-        st.info("No consensus recorded (the run has not finished, or it failed before deciding).")
+        st.info(nothing(d, "consensus"))
         return
-    _badge(c.final_action, ACTION_COLOURS.get(c.final_action, "blue"))
+    line = headline(d)
+    _badge(line.label, line.colour)
     st.text(
         f"outcome: {c.outcome} · rule: {c.rule} · symbol: {c.symbol or DASH} · "
         f"confidence: {confidence(c.confidence)} · sizing: {sizing(c.sizing)}"
@@ -155,8 +220,8 @@ def _agent_card(first: DecisionDetail, revisions: list[DecisionDetail], versions
             f"symbols {symbols(first.symbols)}"
         )
         st.text(
-            f"cost {usd(first.cost_usd, digits=6)} · latency {duration_ms(first.latency_ms)} · "
-            f"tokens {first.tokens_in}/{first.tokens_out}"
+            f"cost {cents(first.cost_usd)} · latency {duration_ms(first.latency_ms)} · "
+            f"tokens {first.tokens_in:,} in / {first.tokens_out:,} out"
         )
         st.text("risk flags: " + (", ".join(first.risk_flags) or "none"))
         _decision_body(first)
@@ -165,19 +230,19 @@ def _agent_card(first: DecisionDetail, revisions: list[DecisionDetail], versions
                 for rev in revisions:
                     st.text(
                         f"round {rev.round}: {rev.action or 'no vote'} ({rev.status}), confidence "
-                        f"{confidence(rev.confidence)}, cost {usd(rev.cost_usd, digits=6)}, "
+                        f"{confidence(rev.confidence)}, cost {cents(rev.cost_usd)}, "
                         f"flags: {', '.join(rev.risk_flags) or 'none'}"
                     )
                     st.text(rev.rationale or "(no rationale)")
 
 
 def _decision_body(x: DecisionDetail) -> None:
-    with st.expander("Reasoning"):
-        st.text(x.rationale or "(no rationale: the reply was not a valid decision)")
-        if x.sizing:
-            st.text("sizing: " + ", ".join(f"{k} {v}" for k, v in x.sizing.items()))
-        if x.validation_errors:
-            st.text("Validation errors:\n" + "\n".join(f"- {e}" for e in x.validation_errors))
+    st.caption("Reasoning")
+    st.text(x.rationale or "(no rationale: the reply was not a valid decision)")
+    if x.sizing:
+        st.text("sizing: " + sizing(x.sizing))
+    if x.validation_errors:
+        st.text("Validation errors:\n" + "\n".join(f"- {e}" for e in x.validation_errors))
     with st.expander(f"Tool calls ({len(x.tool_calls)})"):
         if x.tools_note:
             st.caption(f"No tools: {x.tools_note}")
@@ -198,26 +263,34 @@ def _decision_body(x: DecisionDetail) -> None:
             + " · data dependencies "
             + (", ".join(x.data_dependencies) or "none")
         )
-    template = f"{x.prompt_template_id}@v{x.prompt_version}" if x.prompt_template_id else "not recorded"
-    with st.expander(f"Prompt ({template})"):
-        if x.prompt_template_id:
-            st.markdown(f"[Template {md_escape(template)}](profiles?template={x.prompt_template_id})")
-        if not x.messages:
-            st.caption("No call was made for this answer.")
-        for message in x.messages:
-            role = str(message.get("role", "?"))
-            content = message.get("content")
-            st.caption(role)
-            st.code(content if isinstance(content, str) else str(content), language=None, wrap_lines=True)
     with st.expander("Raw model output"):
         st.code(x.raw_output or "(empty)", language=None, wrap_lines=True)
         st.caption(f"prompt hash {x.prompt_hash or DASH}")
 
 
-def render_agents(decisions: list[DecisionDetail], versions: dict[int, int]) -> None:
+def render_prompts(decisions: list[DecisionDetail]) -> None:
+    """What each model was asked: its template and version, and the messages of its first call, as sent."""
+    st.subheader("Prompts")
+    for x in decisions:
+        template = f"{x.prompt_template_id}@v{x.prompt_version}" if x.prompt_template_id else "not recorded"
+        # profile and template names are validated identifiers ([a-z0-9_]), safe in a label as they are
+        with st.expander(f"Prompt · {x.profile} · {x.phase} round {x.round} ({template})"):
+            if x.prompt_template_id:
+                st.markdown(f"[Template {md_escape(template)}](profiles?template={x.prompt_template_id})")
+            if not x.messages:
+                st.caption("No call was made for this answer.")
+            for message in x.messages:
+                role = str(message.get("role", "?"))
+                content = message.get("content")
+                st.caption(role)
+                st.code(content if isinstance(content, str) else str(content), language=None, wrap_lines=True)
+
+
+def render_agents(d: RunDetails, versions: dict[int, int]) -> None:
+    decisions = d.decisions
     st.subheader("Agents")
     if not decisions:
-        st.info("No agent has answered yet.")
+        st.info(nothing(d, "agent answer"))
         return
     for phase in PHASE_TITLES:
         firsts = [x for x in decisions if x.phase == phase]
@@ -231,10 +304,11 @@ def render_agents(decisions: list[DecisionDetail], versions: dict[int, int]) -> 
                 _agent_card(first, revisions if phase == Phase.CHEAP else [], versions)
 
 
-def render_consensus(c: ConsensusView | None) -> None:
+def render_consensus(d: RunDetails) -> None:
+    c = d.consensus
     st.subheader("Consensus trace")
     if c is None:
-        st.info("No consensus yet.")
+        st.info(nothing(d, "consensus"))
         return
     trace = c.trace or {}
     cheap = trace.get("cheap", {})
@@ -257,6 +331,7 @@ def render_consensus(c: ConsensusView | None) -> None:
             votes,
             hide_index=True,
             column_order=["stage", "agent", "role", "option", "confidence", "weight", "risk_flags"],
+            column_config=column_labels(["stage", "agent", "role", "option", "confidence", "weight", "risk_flags"]),
         )
     with st.expander("Full trace (scores, thresholds, veto)"):
         st.json(trace, expanded=False)
@@ -268,25 +343,47 @@ def render_guardrails(c: ConsensusView | None) -> None:
     if not checks:
         st.info("No guardrail checks recorded: only BUY/SELL decisions go through the execution guardrails.")
         return
-    failed = [ch for ch in checks if not ch.get("passed")]
+    failed = failed_checks(checks)
     if failed:
-        st.warning(f"{len(failed)} of {len(checks)} checks failed — the order was blocked.")
+        names = ", ".join(str(f.get("name")) for f in failed)
+        st.error(md_escape(f"{len(failed)} of {len(checks)} checks failed ({names}): the order was not sent."))
+        for f in failed:
+            st.markdown(f"**{md_escape(f.get('name'))}** — {md_escape(f.get('reason'))}")
     else:
         st.success(f"All {len(checks)} checks passed.")
-    st.dataframe(checks, hide_index=True, column_config={"passed": st.column_config.CheckboxColumn()})
+    ordered = failed + [ch for ch in checks if ch.get("passed")]  # the failing ones first, highlighted
+    frame = pd.DataFrame(
+        [{"name": ch.get("name"), "passed": bool(ch.get("passed")), "reason": ch.get("reason")} for ch in ordered]
+    )
+    styled = frame.style.apply(lambda row: ["" if row["passed"] else FAILED_ROW] * len(row), axis=1)
+    st.dataframe(
+        styled,
+        hide_index=True,
+        height=ROW_PX * (len(ordered) + 1) + 3,  # every check visible, no inner scroll
+        column_config={
+            "name": st.column_config.TextColumn("Check"),
+            "passed": st.column_config.CheckboxColumn("Passed"),
+            "reason": st.column_config.TextColumn("What it compared", width="large"),
+        },
+    )
 
 
-def render_execution(trail: ExecutionTrail, execution_mode: ExecutionMode) -> None:
+def render_execution(trail: ExecutionTrail, d: RunDetails) -> None:
     st.subheader("Order → fills → positions")
     if not trail.links:
+        if d.consensus is None:
+            st.info(nothing(d, "order"))
+            return
         reason = (
             "execution is off for this run"
-            if execution_mode != ExecutionMode.ON
+            if d.execution_mode != ExecutionMode.ON
             else "the decision did not lead to one"
         )
         st.info(f"No order: {reason}.")
         return
-    st.dataframe(table(trail.links), hide_index=True, column_order=LINK_COLUMNS)
+    st.dataframe(
+        table(trail.links), hide_index=True, column_order=LINK_COLUMNS, column_config=column_labels(LINK_COLUMNS)
+    )
     steps: tuple[tuple[str, Sequence[Any], str], ...] = (
         ("Order intent", trail.intents, "No order intent recorded."),
         ("Broker orders", trail.orders, "The broker has not acknowledged an order yet."),
@@ -295,7 +392,8 @@ def render_execution(trail: ExecutionTrail, execution_mode: ExecutionMode) -> No
     for title, rows, empty in steps:
         st.markdown(f"**{title}**")
         if rows:
-            st.dataframe(table(rows), hide_index=True)
+            shown = table(rows)
+            st.dataframe(shown, hide_index=True, column_config=column_labels(shown[0]))
         else:
             st.text(empty)
     st.markdown("**Position snapshots**")
@@ -307,42 +405,42 @@ def render_execution(trail: ExecutionTrail, execution_mode: ExecutionMode) -> No
             f"buying power {usd(snap.buying_power, digits=2)}, {len(snap.positions)} positions"
         )
         if snap.positions:
-            st.dataframe(snap.positions, hide_index=True)
+            st.dataframe(snap.positions, hide_index=True, column_config=column_labels(snap.positions[0]))
+
+
+def _cost_in_cents(fig: Any) -> Any:
+    """The cost chart in cents: a dollar axis of LLM calls reads "$160µ" (SI prefixes), cents read 0.016¢."""
+    for trace in fig.data:
+        trace.y = [None if v is None else v * 100 for v in trace.y]
+    fig.update_layout(title="Cost by model and purpose (cents)", yaxis_tickprefix="", yaxis_ticksuffix="¢")
+    fig.update_yaxes(tickformat=".3~r")
+    return fig
 
 
 def render_calls(d: RunDetails) -> None:
     calls = d.llm_calls_detail
     st.subheader("LLM calls")
     if not calls:
-        st.info("No LLM call recorded for this run yet.")
+        st.info(nothing(d, "LLM call"))
         return
     left, right = st.columns(2)
     left.plotly_chart(charts.latency_waterfall(calls, d.started_at), key="latency_chart")
-    right.plotly_chart(charts.cost_breakdown(calls), key="cost_breakdown")
+    right.plotly_chart(_cost_in_cents(charts.cost_breakdown(calls)), key="cost_breakdown")
+    rows = [
+        row | {"cost_usd": None if c.cost_usd is None else c.cost_usd * 100}
+        for row, c in zip(table(calls), calls, strict=True)
+    ]
     st.dataframe(
-        table(calls),
+        rows,
         hide_index=True,
-        column_order=[
-            "id",
-            "purpose",
-            "provider",
-            "model",
-            "status",
-            "tokens_in",
-            "tokens_out",
-            "cost_usd",
-            "cost_source",
-            "latency_ms",
-            "attempts",
-            "output_mode",
-            "error_class",
-            "error_message",
-            "finish_reason",
-            "note",
-            "created_at",
-            "prompt_hash",
-        ],
-        column_config={"cost_usd": st.column_config.NumberColumn(format="$%.6f")},
+        column_order=CALL_COLUMNS,
+        column_config=column_labels(CALL_COLUMNS)
+        | {
+            "cost_usd": st.column_config.NumberColumn("Cost (¢)", format="%.4f¢"),
+            "latency_ms": st.column_config.NumberColumn("Latency (ms)", format="%d ms"),
+            "output_mode": "Structured output",
+            "created_at": "Created (UTC)",
+        },
     )
     stepped = [c for c in calls if c.note]
     if stepped:

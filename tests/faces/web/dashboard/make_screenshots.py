@@ -78,7 +78,6 @@ def main() -> int:
                 escalated = runs[1]
                 page.goto(signed(base, f"run_details?run={escalated['run_id']}"))
                 page.get_by_text(escalated["trace_id"]).wait_for()
-                page.get_by_text("Reasoning").nth(2).click()  # open the powerful judge's reasoning
                 whole_page(page, OUT / "run_details.png")
 
                 page.goto(signed(base, "profiles"))

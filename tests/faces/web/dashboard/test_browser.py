@@ -63,10 +63,11 @@ def test_first_visit_by_deep_link_lands_framed_on_that_run(site: Site) -> None:
     run = site.runs[1]
     page = site.open(f"run_details?run={run['run_id']}")
     page.get_by_text(run["trace_id"]).wait_for()
+    assert run["decision_id"] in page.inner_text("body")
+    page.get_by_role("tab", name="Consensus & guardrails").click()
     page.get_by_text("Consensus trace").wait_for()
     nav = _sidebar(page)
     assert "Manual Run" in nav and "Guardrails & schedules" in nav, nav
-    assert run["decision_id"] in page.inner_text("body")
     site.shot("01-deep-link-run-details")
 
 
@@ -85,10 +86,11 @@ def test_overview_click_a_run_and_see_its_details(site: Site) -> None:
     page.wait_for_url(re.compile(rf"/run_details\?run={newest['run_id']}$"), timeout=30_000)
     settle(page)
     page.get_by_text(newest["trace_id"]).wait_for()
-    page.get_by_text("Consensus trace").wait_for()
     body = page.inner_text("body")
     assert newest["trace_id"] in body and newest["decision_id"] in body
-    assert "Cheap agents (round 1)" in body and "cheap_tech_analyst" in body
+    page.get_by_role("tab", name="Agents").click()
+    page.get_by_text("Cheap agents (round 1)").wait_for()
+    assert "cheap_tech_analyst" in page.inner_text("body")
     site.shot("03-run-details-after-click")
 
 

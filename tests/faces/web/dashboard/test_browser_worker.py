@@ -71,7 +71,11 @@ def test_manual_run_goes_live_to_completion_and_links_to_details(live: Site) -> 
     page.wait_for_url(re.compile(rf"/run_details\?run={run.id}$"), timeout=30_000)
     settle(page)
     page.get_by_text(run.trace_id).wait_for()
+    assert "completed" in page.inner_text("body")
+    page.get_by_role("tab", name="Orders").click()
     page.get_by_text("Order → fills → positions").wait_for()
-    body = page.inner_text("body")
-    assert "completed" in body and "cheap_tech_analyst" in body and "All 11 checks passed." in body
+    page.get_by_role("tab", name="Consensus & guardrails").click()
+    page.get_by_text("All 11 checks passed.").wait_for()
+    page.get_by_role("tab", name="Agents").click()
+    page.get_by_text("cheap_tech_analyst").first.wait_for()
     live.shot("11-run-details-from-worker")
