@@ -87,6 +87,21 @@ def main() -> int:
                 page.goto(signed(base, "guardrails"))
                 page.get_by_text("Audit log").wait_for()
                 whole_page(page, OUT / "guardrails.png")
+
+                for path, marker, name in (
+                    ("orders", "Open positions", "orders.png"),
+                    ("runs", "Arena — Runs", "runs.png"),
+                    ("leaderboard", "Arena — Leaderboard", "leaderboard.png"),
+                    ("evaluation", "Cost vs quality", "evaluation.png"),
+                ):
+                    page.goto(signed(base, path))
+                    page.get_by_text(marker).first.wait_for()
+                    whole_page(page, OUT / name)
+
+                # embedded as AdminHub frames it: top navigation, no Arena sidebar
+                page.goto(signed(base, "?embed=1"))
+                page.get_by_text("Account (paper)").wait_for()
+                whole_page(page, OUT / "embedded_overview.png")
         engine.dispose()
     return 0
 
