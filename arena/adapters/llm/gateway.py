@@ -151,7 +151,7 @@ class LLMGateway:
                 progress,
                 status=CallStatus.TIMEOUT,  # cancelled by the agent's deadline (or a shutdown): the reply never came
                 error_class="CancelledError",
-                error_message="call cancelled before it finished (agent deadline or shutdown)",
+                error_message="call cancelled before it finished (agent deadline, a cancelled run or shutdown)",
             )
             try:
                 self._sink(cancelled)
