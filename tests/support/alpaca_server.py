@@ -1,7 +1,8 @@
 """A loopback Alpaca (market data + paper trading) that the real alpaca-py talks to over HTTP.
 
 One server answers both APIs (point ALPACA_DATA_URL and ALPACA_TRADING_URL at `.url`), and the news API
-(`/v1beta1/news`, the shape of alpaca-py's own news fixture; newest first by default, limit 1-50, `end` honoured).
+(`/v1beta1/news`, the shape of alpaca-py's own news fixture; newest first by default, limit 1-50, `start` (default:
+the beginning of the current day, as Alpaca's) and `end` honoured).
 Bars honour `timeframe` (1Day from `set_bars`, 1Min from `set_minute_bars`), `start`/`end`, `limit` and `sort`. State and faults
 are scripted from the test; every request is recorded in `.requests`. Wire shapes follow alpaca-py 0.44's
 parsers (alpaca/data/models, alpaca/trading/models): numbers inside orders/positions/accounts are strings,
@@ -575,13 +576,15 @@ class _Routes:
         if not 1 <= limit <= 50:
             return _error(400, "limit must be between 1 and 50")
         wanted = {s for s in query.get("symbols", "").split(",") if s}
-        start = _parse_time(query["start"]) if query.get("start") else None
+        # like Alpaca's news API, a missing start means the beginning of the current (UTC) day
+        today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = _parse_time(query["start"]) if query.get("start") else today
         end = _parse_time(query["end"]) if query.get("end") else None
         articles = [
             a
             for a in self.s._news
             if (not wanted or wanted & set(a["symbols"]))
-            and (start is None or _parse_time(a["created_at"]) >= start)
+            and _parse_time(a["created_at"]) >= start
             and (end is None or _parse_time(a["created_at"]) <= end)
         ]
         articles.sort(key=lambda a: (a["created_at"], a["id"]), reverse=query.get("sort", "desc") == "desc")

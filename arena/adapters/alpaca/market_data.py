@@ -37,6 +37,9 @@ def _quote(quote: Quote) -> QuoteView:
     return QuoteView(bid=bid, ask=ask)
 
 
+NEWS_LOOKBACK = timedelta(days=30)  # how far back the news tool looks before the snapshot time
+
+
 class AlpacaMarketData:
     """Implements arena.engine.ports.MarketFeed with the process's one data client and one trading client."""
 
@@ -91,11 +94,14 @@ class AlpacaMarketData:
         return sorted((_bar(b) for b in raw.get(symbol, [])), key=lambda b: b.t)[-limit:]
 
     def news(self, symbol: str, *, limit: int, end: datetime) -> list[NewsItem]:
-        """The newest `limit` articles about `symbol` up to `end` (Alpaca's news API, newest first)."""
+        """The newest `limit` articles about `symbol` in the NEWS_LOOKBACK before `end` (Alpaca's news API, newest
+        first). `start` is always sent: without it Alpaca starts at the beginning of the current day, so a snapshot
+        taken yesterday (or a replay) would see no news at all."""
         from alpaca.data.models.news import NewsSet
         from alpaca.data.requests import NewsRequest
 
-        request = NewsRequest(symbols=symbol, end=end.astimezone(UTC), limit=limit, sort="desc")
+        end_utc = end.astimezone(UTC)
+        request = NewsRequest(symbols=symbol, start=end_utc - NEWS_LOOKBACK, end=end_utc, limit=limit, sort="desc")
         with self.clients.errors("get news"):
             news_set = expect(self.clients.news.get_news(request), NewsSet)
         articles = news_set.data.get("news", [])

@@ -23,6 +23,7 @@ def server() -> Iterator[AlpacaServer]:
             Bar(t=AS_OF - timedelta(minutes=n), o=1.0, h=1.0, l=1.0, c=200.0 - n, v=10.0) for n in range(-5, 120)
         ]
         srv.set_minute_bars("AAPL", minutes)  # five of them after AS_OF
+        srv.add_news(["AAPL"], "too old", created_at=AS_OF - timedelta(days=40))
         srv.add_news(["AAPL"], "old", created_at=AS_OF - timedelta(days=2))
         srv.add_news(["AAPL"], "recent", created_at=AS_OF - timedelta(hours=1))
         srv.add_news(["MSFT"], "other symbol", created_at=AS_OF - timedelta(minutes=30))
@@ -47,8 +48,10 @@ def test_recent_minute_bars_never_pass_the_time(server: AlpacaServer) -> None:
 
 
 def test_news_is_about_the_symbol_newest_first_and_never_after_the_time(server: AlpacaServer) -> None:
+    """A past snapshot still sees its news: `start` is sent (Alpaca's default is the beginning of today)."""
     items = build_market_data(settings_for(server, timeout_s=5)).news("AAPL", limit=10, end=AS_OF)
     assert [n.headline for n in items] == ["recent", "old"]
     assert items[0].source == "benzinga" and items[0].symbols == ["AAPL"]
     (request,) = server.requests_to("GET", "/v1beta1/news")
     assert request.query["symbols"] == "AAPL" and request.query["limit"] == "10"
+    assert datetime.fromisoformat(request.query["start"].replace("Z", "+00:00")) == AS_OF - timedelta(days=30)
