@@ -16,11 +16,12 @@ What is checked (each a rule api.openai.com enforces with an HTTP 400):
   all, ≤ 15,000 characters of string values in one enum of more than 250 values, ≤ 120,000 characters of
   property names, definition names, enum and const strings in all;
 * no top-level request argument outside the Chat Completions API (``Unrecognized request argument supplied``);
-* tools (function calling): every entry is ``{"type": "function", "function": {"name", "description"?,
-  "parameters"?, "strict"?}}`` with a name matching ``^[a-zA-Z0-9_-]{1,64}$``; with ``strict: true`` the
+* tools (function calling): a non-empty array whose every entry is ``{"type": "function", "function": {"name",
+  "description"?, "parameters"?, "strict"?}}`` with a name matching ``^[a-zA-Z0-9_-]{1,64}$``; with ``strict: true`` the
   parameters keep to the same Structured Outputs subset; `tool_choice` is only allowed with `tools`, and is
   `none`, `auto`, `required` or a named function that is among the tools;
-* the message sequence: an assistant message with `tool_calls` is followed by one `tool` message per call id,
+* the message sequence: an assistant message's `tool_calls` each carry `id`, `type: "function"` and
+  `function.name` / `function.arguments` (strings), and it is followed by one `tool` message per call id,
   and a `tool` message answers a call id of the assistant message before it ("messages with role 'tool' must
   be a response to a preceeding message with 'tool_calls'" — OpenAI's spelling).
 
@@ -36,7 +37,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+SCHEMA_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")  # used with fullmatch: `$` would let a trailing newline through
 RESPONSE_FORMAT_TYPES = ("json_object", "json_schema", "text")
 
 COMMON_KEYWORDS = frozenset(
@@ -150,6 +151,12 @@ def check_tools(body: dict[str, Any], *, strict_schemas: bool = True) -> RuleVio
             param="tools",
             code="invalid_type",
         )
+    if not tools:
+        return RuleViolation(
+            "Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            param="tools",
+            code="empty_array",
+        )
     names: list[str] = []
     for i, tool in enumerate(tools):
         where = f"tools[{i}]"
@@ -163,7 +170,14 @@ def check_tools(body: dict[str, Any], *, strict_schemas: bool = True) -> RuleVio
                 param=f"{where}.function.name",
                 code="missing_required_parameter",
             )
-        if not SCHEMA_NAME.match(name):
+        if len(name) > 64:
+            return RuleViolation(
+                f"Invalid '{where}.function.name': string too long. Expected a string with maximum length 64, but "
+                f"got a string with length {len(name)} instead.",
+                param=f"{where}.function.name",
+                code="string_above_max_length",
+            )
+        if not SCHEMA_NAME.fullmatch(name):
             return RuleViolation(
                 f"Invalid '{where}.function.name': string does not match pattern. Expected a string that matches "
                 "the pattern '^[a-zA-Z0-9_-]+$'.",
@@ -211,10 +225,54 @@ def check_tool_messages(messages: object) -> RuleViolation | None:
             return _unanswered(opened_at, pending)
         calls = message.get("tool_calls") if isinstance(message, dict) and role == "assistant" else None
         if calls:
-            pending = [c.get("id") for c in calls if isinstance(c, dict)]
+            problem = _malformed_call(i, calls)
+            if problem is not None:
+                return problem
+            pending = [c["id"] for c in calls]
             opened_at = i
     if pending:
         return _unanswered(opened_at, pending)
+    return None
+
+
+def _malformed_call(index: int, calls: object) -> RuleViolation | None:
+    """The first missing or mistyped part of an assistant message's `tool_calls` entries (OpenAI's wording)."""
+    if not isinstance(calls, list):
+        return RuleViolation(
+            f"Invalid type for 'messages[{index}].tool_calls': expected an array, but got {_json_kind(calls)} instead.",
+            param=f"messages[{index}].tool_calls",
+            code="invalid_type",
+        )
+    for j, call in enumerate(calls):
+        where = f"messages[{index}].tool_calls[{j}]"
+        function = call.get("function") if isinstance(call, dict) else None
+        for key, value in (
+            ("id", call.get("id") if isinstance(call, dict) else None),
+            ("type", call.get("type") if isinstance(call, dict) else None),
+            ("function", function),
+            ("function.name", function.get("name") if isinstance(function, dict) else None),
+            ("function.arguments", function.get("arguments") if isinstance(function, dict) else None),
+        ):
+            if value is None:
+                return RuleViolation(
+                    f"Missing required parameter: '{where}.{key}'.",
+                    param=f"{where}.{key}",
+                    code="missing_required_parameter",
+                )
+            expected = dict if key == "function" else str
+            if not isinstance(value, expected):
+                return RuleViolation(
+                    f"Invalid type for '{where}.{key}': expected "
+                    f"{'an object' if expected is dict else 'a string'}, but got {_json_kind(value)} instead.",
+                    param=f"{where}.{key}",
+                    code="invalid_type",
+                )
+        if call["type"] != "function":
+            return RuleViolation(
+                f"Invalid value: '{call['type']}'. Supported values are: 'function'.",
+                param=f"{where}.type",
+                code="invalid_value",
+            )
     return None
 
 
@@ -281,7 +339,7 @@ def check_response_format(response_format: object, *, strict_schemas: bool = Tru
             param="response_format.json_schema.name",
             code="string_above_max_length",
         )
-    if not SCHEMA_NAME.match(name):
+    if not SCHEMA_NAME.fullmatch(name):
         return RuleViolation(
             "Invalid 'response_format.json_schema.name': string does not match pattern. Expected a string that "
             "matches the pattern '^[a-zA-Z0-9_-]+$'.",

@@ -15,6 +15,7 @@ import pytest
 from arena.kernel.kinds import Provider
 from tests.adapters.llm.test_gateway import CHEAP, HOLD, MESSAGES, ROUTED, SCHEMA, make_call, run
 from tests.support.llm_server import Behaviour, LLMServer, Reply, ToolCall
+from tests.support.openai_rules import check_tool_messages, check_tools
 
 QUOTE_TOOL: dict[str, Any] = {
     "type": "function",
@@ -109,3 +110,41 @@ def test_the_server_never_scripts_a_tool_call_for_a_request_without_tools(server
     server.on(CHEAP, Reply(tool_calls=(ToolCall("get_quote", {}),)))
     result, _ = run(make_call(server, max_attempts=1))
     assert result.status == "error" and "script error" in (result.error_message or "")
+
+
+def test_an_empty_tools_array_is_refused_as_openai_refuses_it() -> None:
+    problem = check_tools({"tools": [], "tool_choice": "auto"})
+    assert problem is not None and problem.param == "tools" and problem.code == "empty_array"
+
+
+@pytest.mark.parametrize("name", ["get_quote\n", "x" * 65, "get quote", ""])
+def test_a_function_name_outside_openais_pattern_is_refused(name: str) -> None:
+    tool = json.loads(json.dumps(QUOTE_TOOL))
+    tool["function"]["name"] = name
+    problem = check_tools({"tools": [tool]})
+    assert problem is not None and problem.param == "tools[0].function.name"
+
+
+@pytest.mark.parametrize(
+    ("drop", "param"),
+    [
+        ("id", "messages[1].tool_calls[0].id"),
+        ("type", "messages[1].tool_calls[0].type"),
+        ("arguments", "messages[1].tool_calls[0].function.arguments"),
+    ],
+)
+def test_an_assistant_tool_call_without_its_required_parts_is_refused(drop: str, param: str) -> None:
+    call: dict[str, Any] = {"id": "call_1", "type": "function", "function": {"name": "get_quote", "arguments": "{}"}}
+    if drop == "arguments":
+        del call["function"]["arguments"]
+    else:
+        del call[drop]
+    messages = [
+        *MESSAGES[-1:],
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "{}"},
+    ]
+    problem = check_tool_messages(messages)
+    assert problem is not None and problem.param == param and "Missing required parameter" in problem.message
+    call = {"id": "call_1", "type": "function", "function": {"name": "get_quote", "arguments": "{}"}}
+    assert check_tool_messages([messages[0], {**messages[1], "tool_calls": [call]}, messages[2]]) is None
