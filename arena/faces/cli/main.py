@@ -101,7 +101,7 @@ def _serve(settings: Settings, *, with_worker: bool) -> int:
     # Arena can see who connected; Arena believes forwarded headers only from ARENA_TRUSTED_PROXIES
     # (arena/faces/web/proxy.py), so uvicorn's own handling is off.
     env["FORWARDED_ALLOW_IPS"] = ""
-    token = settings.admin_token.get_secret_value() if settings.admin_token is not None else ""
+    token = settings.admin_token.get_secret_value().strip() if settings.admin_token is not None else ""
     if not token:  # zero-setup: nothing is shown without authentication, so make a local token once
         token_file = settings.admin_token_file
         token = local_admin_token(token_file)

@@ -39,8 +39,9 @@ def signin_url(secret: str, *, base_url: str, ttl_s: int) -> str:
 def existing_admin_token(settings: Settings) -> str:
     """ARENA_ADMIN_TOKEN, else the token `serve` keeps in ARENA_ADMIN_TOKEN_FILE; never makes a new one (a link
     signed with a token no server knows would not work)."""
-    if settings.admin_token is not None and settings.admin_token.get_secret_value():
-        return settings.admin_token.get_secret_value()
+    configured = settings.admin_token.get_secret_value().strip() if settings.admin_token is not None else ""
+    if configured:  # stripped as the web reads it (api/auth.py), or the link's signature would not verify there
+        return configured
     path = settings.admin_token_file
     try:
         token = path.read_text(encoding="utf-8").strip()

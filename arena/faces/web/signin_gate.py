@@ -34,6 +34,7 @@ from arena.engine.access import (
     session_expiry,
 )
 from arena.engine.config.settings import Settings
+from arena.faces.web.api.auth import configured_token
 from arena.faces.web.api.context import ApiContext
 from arena.faces.web.api.errors import ApiError
 from arena.faces.web.frame_policy import ASGIApp, Message, Receive, Scope, Send
@@ -188,7 +189,7 @@ class SignInGate:
         if signed_in:  # already in: do not spend the link, just leave it out of the URL
             await _redirect(send, target, [])
             return
-        if await self._throttled(scope, send, secret, target):
+        if await self._throttled(scope, send, settings, secret, target):
             return
         link = parse_link(secret, token, now=self.clock(), max_ttl_s=settings.signin_link_ttl_s)
         fresh = False
@@ -220,7 +221,7 @@ class SignInGate:
             await _text(send, 413, "sign-in form too large")
             return
         target = safe_next(form.get("next"))
-        if await self._throttled(scope, send, secret, target):
+        if await self._throttled(scope, send, settings, secret, target):
             return
         if not secret:
             await self._page(send, scope, 503, secret, next_path=target)
@@ -240,8 +241,7 @@ class SignInGate:
 
     # -- throttling and pages -----------------------------------------------------------------------------------
 
-    async def _throttled(self, scope: Scope, send: Send, secret: str, target: str) -> bool:
-        settings = self.ctx.settings()
+    async def _throttled(self, scope: Scope, send: Send, settings: Settings, secret: str, target: str) -> bool:
         wait_s = throttle_for(self.ctx).retry_after(
             client_address(scope), max_failures=settings.auth_max_failures, window_s=settings.auth_failure_window_s
         )
@@ -285,8 +285,7 @@ class SignInGate:
 
 
 def _secret(settings: Settings) -> str:
-    token = settings.admin_token.get_secret_value().strip() if settings.admin_token is not None else ""
-    return token
+    return configured_token(settings) or ""  # the API's reading of the token: one secret for both doors
 
 
 async def _read_form(receive: Receive) -> dict[str, str] | None:

@@ -56,6 +56,16 @@ def test_the_link_is_signed_with_the_configured_token_and_lives_the_default_ttl(
     assert not clean_env.exists(), "a configured token must not create a token file"
 
 
+def test_a_configured_token_with_stray_spaces_signs_as_the_web_reads_it(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ARENA_ADMIN_TOKEN", "  configured-secret \n")  # the web strips it (api/auth.py)
+    assert main(["signin-link"]) == 0
+    token = token_of(capsys.readouterr().out.strip())
+    assert verify_token("configured-secret", token)
+    assert not verify_token("  configured-secret \n", token)
+
+
 def test_the_token_file_serve_made_is_used_and_ttl_and_base_url_are_honoured(
     clean_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
