@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.orm import Session
 
-from arena.bootstrap.database import Database
 from arena.engine.outcomes.metrics import FillEvent, fifo_realized_per_fill
 from arena.faces.web.widgets import charts
 from arena.faces.web.widgets.format import DASH, ago, timestamp
@@ -54,15 +54,15 @@ def realised_since(fills: list[FillView], since: datetime) -> tuple[float, int]:
     return round(sum(g for _, g in today), 2), len(today)
 
 
-def load_money(db: Database, *, days: int, now: datetime | None = None) -> Money:
+def load_money(session: Session, *, days: int, now: datetime | None = None) -> Money:
+    """Read in the caller's session (the Overview reads everything else in the same one)."""
     now = now or datetime.now(UTC)
     today = utc_day_start(now)
-    with db.sessions() as session:
-        latest = latest_snapshot(session=session)
-        day_open = latest_snapshot(session=session, before=today)
-        curve = equity_curve(session=session, since=now - timedelta(days=days))
-        orders = open_orders(session=session)
-        fills = fills_until(session=session, until=now)
+    latest = latest_snapshot(session=session)
+    day_open = latest_snapshot(session=session, before=today)
+    curve = equity_curve(session=session, since=now - timedelta(days=days))
+    orders = open_orders(session=session)
+    fills = fills_until(session=session, until=now)
     realised, count = realised_since(fills, today)
     return Money(now, latest, day_open, curve, orders, realised, count)
 

@@ -31,7 +31,7 @@ def render_overview(db: Database, *, chart_days: int) -> None:
         items, _ = list_runs(session=session, limit=RECENT_RUNS)
         points = cost_over_time(session=session, since=stats.now - timedelta(days=chart_days))
         mix = decision_mix(session=session, since=stats.now - timedelta(days=chart_days))
-    money = load_money(db, days=chart_days, now=stats.now)
+        money = load_money(session, days=chart_days, now=stats.now)
     render_worker_banner(health)
     st.subheader("Account (paper)")
     render_money(money)
