@@ -47,7 +47,7 @@ from arena.faces.web.session_cookie import (
     read_cookie,
     set_cookie,
 )
-from arena.faces.web.signin_page import render
+from arena.faces.web.signin_page import LOCKED, render
 from arena.faces.web.throttle import throttle_for
 
 log = logging.getLogger("arena.web.signin")
@@ -275,10 +275,7 @@ class SignInGate:
         query = scope.get("query_string", b"").decode("latin-1")
         info = "Signed out." if scope["path"] == SIGNIN_PATH and _query_value(query, "signed_out") else ""
         if not secret:
-            error = (
-                "The dashboard is locked: set ARENA_ADMIN_TOKEN (or start it with `python -m arena serve`, "
-                "which creates a local token in data/admin_token)."
-            )
+            error = LOCKED
         body = render(action=SIGNIN_PATH, next_path=next_path, error=error, info=info, form=bool(secret))
         head = [(b"content-type", b"text/html; charset=utf-8"), NO_STORE, *(headers or [])]
         await _respond(send, status, head, body, head_only=scope.get("method") == "HEAD")

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 from html import escape
 
+# Why nothing can sign in (no admin token configured): said by the gate's page and by the dashboard script alike.
+LOCKED = (
+    "The dashboard is locked: set ARENA_ADMIN_TOKEN (or start it with `python -m arena serve`, "
+    "which creates a local token in data/admin_token)."
+)
+
 PAGE = """<!doctype html>
 <html lang="en">
 <head>

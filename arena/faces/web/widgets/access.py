@@ -13,6 +13,7 @@ import streamlit as st
 
 from arena.engine.access import session_expiry
 from arena.faces.web.session_cookie import COOKIE_NAME, SIGNIN_PATH, SIGNOUT_PATH
+from arena.faces.web.signin_page import LOCKED
 from arena.faces.web.widgets.context import settings
 
 SESSION_KEY = "arena_signed_in"
@@ -45,10 +46,7 @@ def sign_in_page() -> None:
     """Why the dashboard is locked, or where to sign in; always ends the script run."""
     st.title("Arena — sign in")
     if not _secret():
-        st.error(
-            "The dashboard is locked: set ARENA_ADMIN_TOKEN (or start it with `python -m arena serve`, "
-            "which creates a local token in data/admin_token)."
-        )
+        st.error(LOCKED)
         st.stop()
     st.warning("Your session has ended or is not signed in.")
     st.markdown(f'<a href="{SIGNIN_PATH}" target="_self">Sign in again</a>', unsafe_allow_html=True)
