@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +23,35 @@ OFFICIAL_BASES: dict[str, str] = {
     Provider.OPENAI: "https://api.openai.com/v1",
     Provider.OPENROUTER: "https://openrouter.ai/api/v1",
 }  # what a local OpenAI-compatible server is sent without ARENA_LOCAL_API_KEY
+
+
+def _plain_http_base(url: str) -> bool:
+    """An http(s) URL with a host and nothing a parser could read two ways: no query, fragment, backslash or
+    whitespace, and a numeric port if any."""
+    if any(ch in url for ch in "\\?# \t\r\n"):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+@lru_cache(maxsize=256)
+def _netloc_pattern(pattern: str) -> re.Pattern[str]:
+    """The host part of an allowed-base pattern as a regular expression whose `*` / `?` never cross `@`."""
+    out = ["[^@]*" if ch == "*" else "[^@]" if ch == "?" else re.escape(ch) for ch in urlsplit(pattern).netloc]
+    return re.compile("".join(out))
+
+
+def _matches_base(url: str, pattern: str) -> bool:
+    """`url` matches the fnmatch `pattern` and its host part matches the pattern's own host part, so a `*` cannot
+    carry the match into user info (`http://10.0.0.5:*/v1` vs `http://10.0.0.5:1@evil.example/v1`) or a path
+    (`https://*.corp.example/v1` vs `https://evil.example/x.corp.example/v1`)."""
+    if url == pattern:  # literally (an IPv6 host's brackets are not a character class)
+        return True
+    return fnmatch.fnmatchcase(url, pattern) and bool(_netloc_pattern(pattern).fullmatch(urlsplit(url).netloc))
 
 
 class Settings(BaseSettings):
@@ -194,9 +225,14 @@ class Settings(BaseSettings):
         return allowed
 
     def base_allowed(self, provider: str, url: str) -> bool:
-        """Whether `url` is one of the provider's allowed bases (keys go nowhere else)."""
+        """Whether `url` is one of the provider's allowed bases (keys go nowhere else).
+
+        A pattern's host part must match the URL's own host part, `*` never crossing `@` (`_matches_base`); a query,
+        fragment, backslash or non-numeric port never matches."""
         wanted = url.strip().rstrip("/")
-        return any(fnmatch.fnmatchcase(wanted, pattern) for pattern in self.allowed_bases(provider))
+        if not _plain_http_base(wanted):
+            return False
+        return any(_matches_base(wanted, p) for p in self.allowed_bases(provider))
 
     def provider_concurrency(self) -> dict[str, int]:
         """Each provider's cap on concurrent calls: its own setting, else the shared per-provider default."""

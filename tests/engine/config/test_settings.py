@@ -147,3 +147,35 @@ def test_a_providers_key_goes_only_to_its_own_allowed_bases() -> None:
     )
     assert s.base_allowed("local", "http://127.0.0.1:8080/v1")
     assert not s.base_allowed("openai", "http://127.0.0.1:8080/v1")  # the local entry is not OpenAI's
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.5:1@evil.example/v1",  # user info: the host is evil.example
+        "http://10.0.0.5:8080/v1?@evil.example",
+        "http://10.0.0.5:8080#@evil.example/v1",
+        "http://10.0.0.5:80.evil.example/v1",  # not a port
+        "http://10.0.0.5:8080\\@evil.example/v1",
+    ],
+)
+def test_a_pattern_cannot_be_stretched_over_another_host(url: str) -> None:
+    s = Settings(_env_file=None, ARENA_ALLOWED_API_BASES="openai=http://10.0.0.5:*/v1")  # type: ignore[call-arg]
+    assert s.base_allowed("openai", "http://10.0.0.5:8080/v1")
+    assert not s.base_allowed("openai", url)
+
+
+def test_a_host_pattern_cannot_be_met_in_the_path_and_user_info_needs_a_pattern_that_allows_it() -> None:
+    s = Settings(  # type: ignore[call-arg]
+        _env_file=None, ARENA_ALLOWED_API_BASES="openai=https://*.corp.example/v1,openrouter=https://*@llm.internal/v1"
+    )
+    assert s.base_allowed("openai", "https://llm.corp.example/v1")
+    assert not s.base_allowed("openai", "https://evil.example/x.corp.example/v1")
+    assert s.base_allowed("openrouter", "https://user:pass@llm.internal/v1")
+    assert not s.base_allowed("openrouter", "https://a@llm.internal@evil.example/v1")
+
+
+def test_a_configured_ipv6_base_matches_itself() -> None:
+    s = Settings(_env_file=None, ARENA_LOCAL_API_BASE="http://[::1]:8080/v1")  # type: ignore[call-arg]
+    assert s.base_allowed("local", "http://[::1]:8080/v1/")
+    assert not s.base_allowed("local", "http://[::2]:8080/v1")
