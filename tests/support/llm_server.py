@@ -40,7 +40,8 @@ Server switches: ``LLMServer(strict_rules=False)`` turns every request check off
 Tool calls: ``Reply(tool_calls=(ToolCall("get_quote", {"symbol": "AAPL"}),))`` answers with OpenAI's
 function-calling shape (content null, ``message.tool_calls[]`` with ``call_…`` ids and JSON-string arguments,
 finish_reason ``tool_calls``). Only a request that offers `tools` without ``tool_choice: "none"`` can get one (a
-model never calls a tool it was not given or was told not to call: the server answers 500 "script error"), and
+model never calls a tool it was not given or was told not to call, and always calls one when `tool_choice` is
+``required`` or names a function: otherwise the server answers 500 "script error"), and
 for every behaviour the request's `tools`, `tool_choice` and tool-message sequence are checked against OpenAI's
 rules (`tests.support.openai_rules`).
 
@@ -287,6 +288,11 @@ def _gate(profile: _Profile, model: str, body: dict[str, Any], *, json_word: boo
 
 def _json_answer(status: int, body: dict[str, Any], headers: tuple[tuple[str, str], ...] = ()) -> _Answer:
     return _Answer(status, json.dumps(body).encode(), headers)
+
+
+def _script_error(what: str) -> _Answer:
+    """A scripted reply the real model could not give for this request: a test bug, answered 500."""
+    return _json_answer(500, {"error": {"message": f"script error: {what}", "type": "server_error"}})
 
 
 def _openrouter_error(status: int, message: str, model: str | None) -> dict[str, Any]:
@@ -606,16 +612,11 @@ class LLMServer:
             return _Answer(reply.status, reply.raw_body, _rate_limit_headers(reply))
         if reply.status >= 400:
             return _error_answer(reply, model, profile)
-        if reply.tool_calls and (not body.get("tools") or body.get("tool_choice") == "none"):
-            return _json_answer(
-                500,
-                {
-                    "error": {
-                        "message": "script error: a tool call scripted for a request that offers no tools",
-                        "type": "server_error",
-                    }
-                },
-            )
+        choice = body.get("tool_choice")
+        if reply.tool_calls and (not body.get("tools") or choice == "none"):
+            return _script_error("a tool call scripted for a request that offers no tools")
+        if not reply.tool_calls and body.get("tools") and (choice == "required" or isinstance(choice, dict)):
+            return _script_error(f"a reply without a tool call scripted for tool_choice {choice!r}")
         payload = json.dumps(_completion(reply, model, profile, body)).encode()
         return _Answer(reply.status, payload, _rate_limit_headers(reply))
 

@@ -148,3 +148,9 @@ def test_an_assistant_tool_call_without_its_required_parts_is_refused(drop: str,
     assert problem is not None and problem.param == param and "Missing required parameter" in problem.message
     call = {"id": "call_1", "type": "function", "function": {"name": "get_quote", "arguments": "{}"}}
     assert check_tool_messages([messages[0], {**messages[1], "tool_calls": [call]}, messages[2]]) is None
+
+
+def test_the_server_never_scripts_a_plain_answer_when_a_tool_call_is_required(server: LLMServer) -> None:
+    server.on(CHEAP, Reply(content=HOLD))
+    result, _ = run(make_call(server, tools=[QUOTE_TOOL], tool_choice="required", max_attempts=1))
+    assert result.status == "error" and "script error" in (result.error_message or "")
