@@ -6,7 +6,8 @@ import pytest
 
 from arena.engine.decide.decision import decision_json_schema
 from arena.engine.llm.strict_schema import strict_schema
-from tests.support.openai_rules import strict_schema_problem
+from arena.engine.tools.catalog import ALL_TOOLS, tool_definitions
+from tests.support.openai_rules import check_tools, strict_schema_problem
 
 
 def test_the_pydantic_schema_breaks_the_strict_rules_and_the_strict_safe_one_keeps_them() -> None:
@@ -51,3 +52,15 @@ def test_unsupported_keywords_are_dropped_at_every_depth_and_objects_are_closed(
 def test_the_root_must_be_an_object() -> None:
     with pytest.raises(ValueError, match="root must be an object"):
         strict_schema({"type": "array", "items": {"type": "string"}})
+
+
+def test_every_tool_definition_keeps_to_openais_function_calling_rules() -> None:
+    tools = tool_definitions(list(ALL_TOOLS), ["AAPL", "MSFT"])
+    assert [t["function"]["name"] for t in tools] == [str(n) for n in ALL_TOOLS]
+    assert all(t["function"]["strict"] is True for t in tools)
+    assert check_tools({"tools": tools, "tool_choice": "auto"}) is None
+    for tool in tools:
+        parameters = tool["function"]["parameters"]
+        assert parameters["additionalProperties"] is False and parameters["required"] == list(parameters["properties"])
+        if "symbol" in parameters["properties"]:
+            assert parameters["properties"]["symbol"]["enum"] == ["AAPL", "MSFT"]
