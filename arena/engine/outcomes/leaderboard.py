@@ -30,6 +30,7 @@ from arena.kernel.kinds import (
     ScoreSubject,
 )
 from arena.storage.models import DecisionScore
+from arena.storage.read.leaderboard import LeaderboardView, read_leaderboard
 from arena.storage.repositories import outcomes as repo
 
 WINDOWS = tuple(LeaderboardWindow)  # the windows (and groupings) the worker materialises; the kernel names them
@@ -243,3 +244,23 @@ def materialize(*, sessions: sessionmaker[Session], now: datetime | None = None,
                     )
                     written += 1
     return written
+
+
+def live_board(
+    *,
+    session: Session,
+    window: LeaderboardWindow,
+    group_by: LeaderboardGroup,
+    strategy: str | None,
+    market: str | None,
+    min_sample: int,
+    now: datetime | None = None,
+) -> LeaderboardView:
+    """The board as the API and the page show it: the stored snapshot with live provisional columns, and the paper
+    account read now — fills land every 30 s, the worker's snapshot of it is up to 15 minutes old."""
+    board = read_leaderboard(
+        session=session, window=window, group_by=group_by, strategy=strategy, market=market, min_sample=min_sample
+    )
+    at = now or utcnow()
+    board.extra["real_account"] = real_account(session=session, since=at - timedelta(days=window.days), until=at)
+    return board

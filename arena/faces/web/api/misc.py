@@ -11,13 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from arena.engine.config.settings import Settings
+from arena.engine.outcomes.leaderboard import live_board
 from arena.faces.web.api.auth import configured_token
 from arena.faces.web.api.context import context
 from arena.faces.web.api.errors import NO_STORE, ApiError, json_response, parse
 from arena.faces.web.api.models import Health, Leaderboard, LeaderboardQuery
 from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow
 from arena.storage.read.health import database_answers, newest_active_heartbeat_at, newest_heartbeat_at
-from arena.storage.read.leaderboard import LeaderboardView, read_leaderboard
+from arena.storage.read.leaderboard import LeaderboardView
 from arena.storage.read.values import jsonable
 
 log = logging.getLogger("arena.api")
@@ -77,7 +78,7 @@ async def leaderboard(request: Request) -> Response:
     min_sample = context(request).settings().leaderboard_min_sample
 
     def board(session: Session) -> LeaderboardView:
-        return read_leaderboard(
+        return live_board(
             session=session,
             window=LeaderboardWindow(query.window),
             group_by=LeaderboardGroup(query.group_by),

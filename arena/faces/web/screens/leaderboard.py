@@ -4,19 +4,15 @@ the free baselines; computed server-side (storage.read.leaderboard, the same fun
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
-from arena.engine.outcomes.real_account import real_account
+from arena.engine.outcomes.leaderboard import live_board
 from arena.faces.web.widgets.checklist import current_facts, render_checklist
 from arena.faces.web.widgets.context import database, settings
 from arena.faces.web.widgets.format import MINUTE, timestamp
 from arena.faces.web.widgets.leaderboard import render_board
 from arena.faces.web.widgets.strategies import load as load_strategies
-from arena.kernel.clock import utcnow
 from arena.kernel.kinds import LeaderboardGroup, LeaderboardWindow
-from arena.storage.read.leaderboard import read_leaderboard
 
 DEFAULT_WINDOW = LeaderboardWindow.MONTH
 
@@ -35,7 +31,7 @@ market = c.selectbox("Market", sorted({s["market"] for s in strategies}), index=
 strategy = d.selectbox("Strategy", [s["name"] for s in strategies], index=None, placeholder="all strategies")
 
 with db.sessions() as session:
-    board = read_leaderboard(
+    board = live_board(
         session=session,
         window=LeaderboardWindow(window or DEFAULT_WINDOW),
         group_by=LeaderboardGroup(group_by or LeaderboardGroup.PROFILE),
@@ -43,13 +39,6 @@ with db.sessions() as session:
         market=market,
         min_sample=settings().leaderboard_min_sample,
     )
-    # the paper account is read live (fills land every 30 s), not from the worker's 15-minute snapshot
-    now = utcnow()
-    chosen = LeaderboardWindow(window or DEFAULT_WINDOW)
-    live = real_account(session=session, since=now - timedelta(days=chosen.days), until=now)
-    board.extra.pop("real_account", None)  # the snapshot's copy is up to 15 minutes old
-    if live.get("fills") or live.get("equity_curve"):  # nothing traded in the window: no panel of zeros
-        board.extra["real_account"] = live
 
 n = board.counts
 st.caption(

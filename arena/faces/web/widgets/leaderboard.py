@@ -137,7 +137,7 @@ def render_extras(board: LeaderboardView) -> None:
             hide_index=True,
         )
     real = board.extra.get("real_account")
-    if real:
+    if real and (real.get("fills") or real.get("equity_curve")):  # nothing traded in the window: no panel of zeros
         st.subheader("Real (paper) account")
         st.text(
             f"realized PnL {usd(real.get('realized_pnl_usd'), digits=2)} · unrealized "
