@@ -9,12 +9,12 @@ falls back one step (`next_mode`) and remembers it for that model in the process
 from __future__ import annotations
 
 import fnmatch
-import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from arena.engine.llm.file_cache import load_cached
 from arena.kernel.errors import ConfigurationError
 from arena.kernel.kinds import OutputMode
 
@@ -44,11 +44,7 @@ class CapabilityTable:
     @classmethod
     def cached(cls, path: Path | str) -> CapabilityTable:
         """The table at `path`, read again only when the file changes (every run asks for it)."""
-        try:
-            stat = Path(path).stat()
-        except OSError:
-            return cls.load(path)  # the clear ConfigurationError
-        return _load_once(str(path), stat.st_mtime_ns, stat.st_size)
+        return load_cached(cls.load, path)
 
     @classmethod
     def load(cls, path: Path | str) -> CapabilityTable:
@@ -81,9 +77,3 @@ def _entry(item: Any, index: int, path: Path) -> Capability:
     if not isinstance(tools, bool):
         raise ConfigurationError(f'{where}: "tools" must be true or false')
     return Capability(match=item["match"], output=output, tools=tools)
-
-
-@functools.lru_cache(maxsize=8)
-def _load_once(path: str, mtime_ns: int, size: int) -> CapabilityTable:
-    """One parse per version of the file (the key changes when the operator edits it)."""
-    return CapabilityTable.load(path)

@@ -6,13 +6,13 @@ the cost source of otherwise identical calls depend on which provider served the
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from arena.engine.llm.file_cache import load_cached
 from arena.kernel.errors import ConfigurationError
 
 PER_TOKENS = Decimal(1_000_000)
@@ -36,11 +36,7 @@ class PriceTable:
     @classmethod
     def cached(cls, path: Path | str) -> PriceTable:
         """The table at `path`, read again only when the file changes (every run asks for it)."""
-        try:
-            stat = Path(path).stat()
-        except OSError:
-            return cls.load(path)  # the clear ConfigurationError
-        return _load_once(str(path), stat.st_mtime_ns, stat.st_size)
+        return load_cached(cls.load, path)
 
     @classmethod
     def load(cls, path: Path | str) -> PriceTable:
@@ -100,9 +96,3 @@ def _usd(value: Any, where: str, path: Path) -> Decimal:
     if not amount.is_finite() or amount < 0:
         raise ConfigurationError(f"price table {path}: {where} must be a non-negative number")
     return amount
-
-
-@functools.lru_cache(maxsize=8)
-def _load_once(path: str, mtime_ns: int, size: int) -> PriceTable:
-    """One parse per version of the file (the key changes when the operator edits it)."""
-    return PriceTable.load(path)

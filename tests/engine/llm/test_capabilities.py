@@ -55,3 +55,15 @@ def test_a_malformed_table_is_a_configuration_error(tmp_path: Path, text: str, w
     path.write_text(text)
     with pytest.raises(ConfigurationError, match=words.replace("[", r"\[").replace("]", r"\]")):
         CapabilityTable.load(path)
+
+
+def test_the_cached_table_is_parsed_once_per_file_version(tmp_path: Path) -> None:
+    path = tmp_path / "caps.json"
+    path.write_text('{"models": [{"match": "openai/*", "output": "json_schema", "tools": true}]}')
+    first = CapabilityTable.cached(path)
+    assert CapabilityTable.cached(path) is first and first.lookup("openai", "x").tools is True
+    path.write_text('{"models": [{"match": "openai/*", "output": "json_object", "tools": false}]}  ')
+    edited = CapabilityTable.cached(path)
+    assert edited is not first and edited.lookup("openai", "x").output == OutputMode.JSON_OBJECT
+    with pytest.raises(ConfigurationError, match="not found"):
+        CapabilityTable.cached(tmp_path / "missing.json")
