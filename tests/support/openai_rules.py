@@ -224,7 +224,7 @@ def check_tool_messages(messages: object) -> RuleViolation | None:
         if pending:
             return _unanswered(opened_at, pending)
         calls = message.get("tool_calls") if isinstance(message, dict) and role == "assistant" else None
-        if calls:
+        if calls is not None:
             problem = _malformed_call(i, calls)
             if problem is not None:
                 return problem
@@ -242,6 +242,13 @@ def _malformed_call(index: int, calls: object) -> RuleViolation | None:
             f"Invalid type for 'messages[{index}].tool_calls': expected an array, but got {_json_kind(calls)} instead.",
             param=f"messages[{index}].tool_calls",
             code="invalid_type",
+        )
+    if not calls:
+        return RuleViolation(
+            f"Invalid 'messages[{index}].tool_calls': empty array. Expected an array with minimum length 1, but got "
+            "an empty array instead.",
+            param=f"messages[{index}].tool_calls",
+            code="empty_array",
         )
     for j, call in enumerate(calls):
         where = f"messages[{index}].tool_calls[{j}]"

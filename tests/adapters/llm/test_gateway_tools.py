@@ -154,3 +154,10 @@ def test_the_server_never_scripts_a_plain_answer_when_a_tool_call_is_required(se
     server.on(CHEAP, Reply(content=HOLD))
     result, _ = run(make_call(server, tools=[QUOTE_TOOL], tool_choice="required", max_attempts=1))
     assert result.status == "error" and "script error" in (result.error_message or "")
+
+
+def test_an_assistant_message_with_an_empty_tool_calls_array_is_refused() -> None:
+    messages = [*MESSAGES[-1:], {"role": "assistant", "content": "thinking", "tool_calls": []}]
+    problem = check_tool_messages(messages)
+    assert problem is not None and problem.param == "messages[1].tool_calls" and problem.code == "empty_array"
+    assert check_tool_messages([messages[0], {"role": "assistant", "content": "thinking"}]) is None
