@@ -80,7 +80,7 @@ def run_summary(*, session: Session, run_id: str) -> RunSummary | None:
 
 
 def _agent_row(d: AgentDecision, tools: dict[str, list[ToolCall]]) -> AgentRow:
-    return project(AgentRow, d, profile=d.profile_name, tool_calls=len(tools.get(d.id, [])))
+    return project(AgentRow, d, agent_decision_id=d.id, profile=d.profile_name, tool_calls=len(tools.get(d.id, [])))
 
 
 def _order(links: list[OutcomeLink]) -> OrderRef | None:

@@ -28,6 +28,7 @@ from arena.kernel.states import AgentStatus, CallStatus, ExecutionOutcome, Order
 class AgentRow:
     """One agent answer, as the summary lists it."""
 
+    agent_decision_id: str
     profile: str
     model: str
     role: str

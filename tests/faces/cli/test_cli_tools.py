@@ -137,6 +137,10 @@ def test_a_tool_call_runs_against_the_broker_and_its_result_goes_back_to_the_mod
     assert [c["name"] for c in calls] == ["get_quote", "get_news"]
     assert calls[0]["arguments"] == {"symbol": "AAPL"} and calls[0]["status"] == "ok"
     assert isinstance(calls[0]["latency_ms"], int) and "119.49" in calls[0]["result_preview"]
+    # and under each agent, as DESIGN §2 pins it: agents[].tool_calls[] {name, arguments, status, latency_ms, …}
+    agent_calls = {a["profile"]: a["tool_calls"] for a in detail["agents"]}
+    assert agent_calls[ANALYST] == calls and agent_calls[RISK] == []
+    assert set(calls[0]) >= {"name", "arguments", "status", "latency_ms", "result_preview"}
     # the decision's cost and tokens count both rounds
     assert analyst_detail["tokens_in"] == sum(t.tokens_in or 0 for t in telemetry)
 

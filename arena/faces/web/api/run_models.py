@@ -35,6 +35,7 @@ class RunPage(Reply):
 
 
 class AgentRow(Reply):
+    agent_decision_id: str
     profile: str
     model: str
     role: str
@@ -60,6 +61,12 @@ class ToolCallOut(Reply):
     result_bytes: int
     result_hash: str
     llm_call_id: int | None = Field(description="the LLM call (ai_cost_telemetry id) whose reply asked for it")
+
+
+class AgentWithTools(AgentRow):
+    """An agent row of `GET /runs/{id}`: its tool calls in full, in order (`run --json` gives their count)."""
+
+    tool_calls: list[ToolCallOut] = Field(description="the agent's tool calls, in order")  # type: ignore[assignment]
 
 
 class DecisionDetail(Reply):
@@ -151,7 +158,7 @@ class RunDetails(Reply):
     cost_usd: float | None
     llm_calls: int | None
     latency_ms: int | None
-    agents: list[AgentRow]
+    agents: list[AgentWithTools]
     decisions: list[DecisionDetail]
     debate: list[dict[str, Any]] = Field(description="a debate's transcript, oldest round first")
     consensus: dict[str, Any] | None

@@ -91,6 +91,10 @@ def _details_with_fills(session: Session, run_id: str) -> RunDetails | None:
     body = jsonable(details)
     for link, shaped in zip(details.outcome_links, body["outcome_links"], strict=True):
         shaped["fills"] = [jsonable(fills[f]) for f in link.fill_ids or [] if f in fills]
+    # under each agent its tool calls in full (DESIGN §2: agents[].tool_calls[]); `run --json` keeps the count
+    calls = {d["agent_decision_id"]: d["tool_calls"] for d in body["decisions"]}
+    for agent in body["agents"]:
+        agent["tool_calls"] = calls.get(agent["agent_decision_id"], [])
     return RunDetails.model_validate(body)
 
 
